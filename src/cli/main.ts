@@ -1,0 +1,88 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { L2LearningApp } from '../apps/l2-learning';
+import { OpenFlowController } from '../openflow/controller';
+import { runLabSelftest } from '../bin/lab-selftest';
+import { runOpenFlowBench } from '../../bench/openflow/run';
+import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
+import { registerLabCommands } from './lab-command';
+
+/** Parses a positive integer option. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function printJson(v: unknown): void {
+  process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`);
+}
+
+/** The `xsite` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('xsite')
+    .description('Live-migrate VMs between data centers in different IP subnets, keeping their addresses and TCP sessions.')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  program
+    .command('controller')
+    .description('run an OpenFlow 1.3 controller with the reactive L2 learning application')
+    .option('--listen <port>', 'TCP port to listen on', positiveInt, 6653)
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .action(async (o: { listen: number; host: string }) => {
+      const controller = new OpenFlowController();
+      controller.use(new L2LearningApp());
+      controller.on('switch', (c) => process.stderr.write(`switch ${c.dpidHex} connected (${c.ports.size} ports)\n`));
+      controller.on('switch_gone', (c) => process.stderr.write(`switch ${c.dpidHex} gone (${c.closeReason})\n`));
+      const port = await controller.listen(o.listen, o.host);
+      process.stderr.write(`xsite controller listening on ${o.host}:${port} (OpenFlow 1.3); Ctrl-C to stop\n`);
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+      await controller.close();
+    });
+
+  const lab = program.command('lab').description('build topologies on real Open vSwitch (needs root and openvswitch-switch)');
+  lab
+    .command('selftest')
+    .description('two bridges, four hosts, an xsite L2 learning controller: ping every pair, count flows, tear down')
+    .option('--json', 'print the result as JSON')
+    .option('--keep', 'leave the lab running for inspection (tear down later with `xsite lab down`)')
+    .action(async (o: { json?: boolean; keep?: boolean }) => {
+      const result = await runLabSelftest({ keep: o.keep === true, log: o.json ? () => undefined : (s: string) => process.stderr.write(`${s}\n`) });
+      if (o.json) printJson(result);
+      else process.stdout.write(`pairs ${result.pairs}, ping ok ${result.pingOk}, flows on switches ${result.flowsOnSwitches}, leftovers ${result.leftovers}\n`);
+      if (result.pingOk !== result.pairs || result.leftovers !== 0) process.exitCode = 1;
+    });
+  registerLabCommands(lab);
+
+  const bench = program.command('bench').description('benchmarks that print their figures');
+  bench
+    .command('openflow')
+    .description('cbench-style load (throughput and latency modes) against the L2 learning application over loopback TCP')
+    .option('--json', 'print the result as JSON')
+    .option('--switches <n>', 'emulated switches', positiveInt, 16)
+    .option('--macs <n>', 'MAC addresses per switch', positiveInt, 1000)
+    .option('--window <n>', 'packet-ins in flight per switch in throughput mode', positiveInt, 64)
+    .option('--seconds <n>', 'measurement time per mode', positiveInt, 5)
+    .action(async (o: { json?: boolean; switches: number; macs: number; window: number; seconds: number }) => {
+      const r = await runOpenFlowBench(o);
+      if (o.json) printJson(r);
+      else {
+        process.stdout.write(`throughput: ${r.throughput.responsesPerSec} responses/s (${r.config.switches} switches, window ${r.config.window})\n`);
+        process.stdout.write(`latency:    ${r.latency.responsesPerSec} responses/s (mean RTT ${r.latency.meanRttUs} us)\n`);
+      }
+    });
+  bench
+    .command('fuzz')
+    .description('feed mutated OpenFlow messages to the decoder and a live connection; report crashes')
+    .option('--json', 'print the result as JSON')
+    .option('--count <n>', 'messages to mutate', positiveInt, 1_000_000)
+    .option('--seed <n>', 'random seed', positiveInt, 1)
+    .action(async (o: { json?: boolean; count: number; seed: number }) => {
+      const r = runFuzz({ count: o.count, seed: o.seed });
+      if (o.json) printJson(r);
+      else process.stdout.write(`${r.messages} messages: ${r.decoded} decoded, ${r.rejected} rejected with typed errors, ${r.crashes} crashes\n`);
+      if (r.crashes > 0) process.exitCode = 1;
+    });
+
+  return program;
+}

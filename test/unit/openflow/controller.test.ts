@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { test } from 'node:test';
+import { OpenFlowController } from '../../../src/openflow/controller';
+import { memoryDuplexPair } from '../../../src/openflow/memory-duplex';
+import type { SwitchConnection } from '../../../src/openflow/connection';
+import { ScriptedSwitch } from '../../support/scripted-switch';
+
+test('controller knows many switches by datapath id, over TCP', async () => {
+  const controller = new OpenFlowController();
+  const port = await controller.listen(0);
+  const socks: net.Socket[] = [];
+  try {
+    for (let i = 1; i <= 5; i++) {
+      const s = net.connect(port, '127.0.0.1');
+      socks.push(s);
+      new ScriptedSwitch(s, BigInt(i));
+    }
+    await controller.waitForSwitches(5, 3000);
+    assert.deepEqual([...controller.switches.keys()].sort(), [1n, 2n, 3n, 4n, 5n]);
+  } finally {
+    for (const s of socks) s.destroy();
+    await controller.close();
+  }
+});
+
+test('a switch that reconnects replaces its old connection, which is closed as replaced', async () => {
+  const controller = new OpenFlowController();
+  const [a1, b1] = memoryDuplexPair();
+  new ScriptedSwitch(b1, 42n);
+  const first = controller.accept(a1);
+  await controller.waitForSwitches(1);
+  const gone: SwitchConnection[] = [];
+  controller.on('switch_gone', (c: SwitchConnection) => gone.push(c));
+  const [a2, b2] = memoryDuplexPair();
+  new ScriptedSwitch(b2, 42n);
+  const second = controller.accept(a2);
+  await new Promise<void>((resolve) => controller.once('switch', () => resolve()));
+  assert.equal(controller.switches.get(42n), second);
+  assert.equal(first.state, 'closed');
+  assert.equal(first.closeReason, 'replaced');
+  assert.equal(gone.length, 0, 'replacement is not reported as the switch going away');
+  await controller.close();
+});
+
+test('switch_gone is reported when a switch disconnects, and apps hear of it', async () => {
+  const controller = new OpenFlowController();
+  let goneSeen = 0;
+  controller.use({ onSwitchGone: () => goneSeen++ });
+  const [a, b] = memoryDuplexPair();
+  new ScriptedSwitch(b, 9n);
+  controller.accept(a);
+  await controller.waitForSwitches(1);
+  const gone = new Promise((r) => controller.once('switch_gone', r));
+  b.destroy();
+  await gone;
+  assert.equal(controller.switches.size, 0);
+  assert.equal(goneSeen, 1);
+  await controller.close();
+});
+
+test('an application that throws is reported as app_error, the controller keeps running', async () => {
+  const controller = new OpenFlowController();
+  controller.use({
+    onSwitchReady() {
+      throw new Error('boom');
+    },
+  });
+  const errors: unknown[] = [];
+  controller.on('app_error', (e) => errors.push(e));
+  const [a, b] = memoryDuplexPair();
+  new ScriptedSwitch(b, 1n);
+  controller.accept(a);
+  await controller.waitForSwitches(1);
+  assert.equal(errors.length, 1);
+  await controller.close();
+});
+
+test('listen on a busy port fails with CONTROLLER_LISTEN_FAILED', async () => {
+  const c1 = new OpenFlowController();
+  const port = await c1.listen(0);
+  const c2 = new OpenFlowController();
+  await assert.rejects(c2.listen(port), (e: { code?: string }) => e.code === 'CONTROLLER_LISTEN_FAILED');
+  await c1.close();
+});
