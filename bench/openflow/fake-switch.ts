@@ -23,6 +23,8 @@ export interface FakeSwitchOptions {
  */
 export class FakeSwitch {
   responses = 0;
+  /** Responses decoded in full and checked (a sample). */
+  checked = 0;
   outstanding = 0;
   ready = false;
   private readonly sock: net.Socket;
@@ -100,6 +102,7 @@ export class FakeSwitch {
         // Only buffered answers respond to our packet-ins (the table-miss flow has no buffer).
         const bufferId = frame.readUInt32BE(type === OFPT_FLOW_MOD ? 8 + 8 + 8 + 1 + 1 + 2 + 2 + 2 : 8);
         if (bufferId !== OFP_NO_BUFFER) {
+          if (this.responses % 1000 === 0) this.checkResponse(frame);
           this.responses++;
           this.outstanding--;
           this.onResponse();
@@ -108,6 +111,16 @@ export class FakeSwitch {
       }
       this.control(decodeMessage(frame));
     }
+  }
+
+  /** Full decode of a sampled response: it must be a well-formed answer that forwards the packet somewhere. */
+  private checkResponse(frame: Buffer): void {
+    const m = decodeMessage(frame);
+    const ok =
+      (m.type === 'flow_mod' && m.match.length === 3 && m.instructions[0]?.type === 'apply_actions') ||
+      (m.type === 'packet_out' && m.actions.length === 1 && m.actions[0]!.type === 'output');
+    if (!ok) throw new Error(`malformed response to a packet-in: ${m.type}`);
+    this.checked++;
   }
 
   private control(msg: OfpMessage): void {

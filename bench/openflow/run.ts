@@ -13,8 +13,8 @@ export interface OpenFlowBenchOptions {
 }
 
 export interface OpenFlowBenchResult {
-  throughput: { responsesPerSec: number; responses: number; seconds: number };
-  latency: { responsesPerSec: number; responses: number; seconds: number; meanRttUs: number };
+  throughput: { responsesPerSec: number; responses: number; seconds: number; controllerPacketIns: number };
+  latency: { responsesPerSec: number; responses: number; seconds: number; meanRttUs: number; controllerPacketIns: number };
   config: { switches: number; macsPerSwitch: number; window: number; transport: 'tcp-loopback'; app: 'l2-learning' };
 }
 
@@ -42,25 +42,32 @@ export async function runOpenFlowBench(o: OpenFlowBenchOptions = {}): Promise<Op
   const window = o.window ?? 64;
   const measureMs = (o.seconds ?? 5) * 1000;
   const warmupMs = (o.warmupSeconds ?? 1) * 1000;
-  const results: LoadResult[] = [];
+  const results: (LoadResult & { controllerPacketIns: number; controllerMessages: number })[] = [];
   for (const mode of ['throughput', 'latency'] as const) {
     // A fresh controller per mode, so the second mode does not start with learned tables.
     const controller = new OpenFlowController({ echoIntervalMs: 60000, deadAfterMs: 120000 });
-    controller.use(new L2LearningApp());
+    const app = new L2LearningApp();
+    controller.use(app);
     const port = await controller.listen(0);
     try {
-      results.push(await runMode(port, { switches, macs, mode, window, warmupMs, measureMs }));
+      const r = await runMode(port, { switches, macs, mode, window, warmupMs, measureMs });
+      // Cross-check from the controller's side: it must have handled at least as many packet-ins as were answered.
+      if (app.packetIns < r.responses) {
+        throw new Error(`inconsistent benchmark: ${r.responses} responses but only ${app.packetIns} packet-ins handled`);
+      }
+      results.push({ ...r, controllerPacketIns: app.packetIns, controllerMessages: app.sent });
     } finally {
       await controller.close();
     }
   }
-  const [t, l] = results as [LoadResult, LoadResult];
+  const [t, l] = results as [(typeof results)[0], (typeof results)[0]];
   return {
-    throughput: { responsesPerSec: t.responsesPerSec, responses: t.responses, seconds: round(t.seconds) },
+    throughput: { responsesPerSec: t.responsesPerSec, responses: t.responses, seconds: round(t.seconds), controllerPacketIns: t.controllerPacketIns },
     latency: {
       responsesPerSec: l.responsesPerSec,
       responses: l.responses,
       seconds: round(l.seconds),
+      controllerPacketIns: l.controllerPacketIns,
       // With one packet-in in flight per switch, each switch sees responsesPerSec/switches round trips per second.
       meanRttUs: l.responsesPerSec > 0 ? Math.round((switches * 1e6) / l.responsesPerSec) : 0,
     },

@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Lab, leftovers } from '../../src/lab/lab';
 import { labRoot, newPrefix } from '../../src/lab/names';
-import { findBinary } from '../../src/lab/ovs-daemon';
 import { TopologyBuilder, type ValidTopology } from '../../src/lab/topology';
+import { labSkipReason } from '../support/lab-guard';
 
-const skip =
-  process.getuid?.() !== 0 ? 'needs root' : !findBinary('ovs-vswitchd') || !findBinary('ovsdb-server') ? 'needs openvswitch-switch (scripts/install-deps.sh)' : false;
+const skip = labSkipReason();
 
 /** s1(h1,h2) -- s2(h3,h4), standalone bridges without a controller: OVS acts as a learning switch. */
 function standaloneTopology(): ValidTopology {

@@ -92,7 +92,7 @@ function writeMessage(w: Writer, msg: OfpMessage, xid: number, depth: number): v
   if (type === undefined) badValue(`unknown message type ${String(msg?.type)}`);
   let version = OFP_VERSION;
   if (msg.type === 'hello' && msg.version !== undefined) {
-    checkUint(msg.version, 0x7f, 'hello version');
+    checkUint(msg.version, 0xff, 'hello version');
     version = msg.version;
   }
   const start = w.pos;

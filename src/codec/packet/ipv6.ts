@@ -102,6 +102,19 @@ export interface Ipv6Spec {
   protocol?: number;
   /** Extension headers, in order [none]. */
   extensions?: readonly Ipv6ExtSpec[];
+  /**
+   * Shorthand for a fragment header (`id` defaults to 0), appended last to `extensions` unless they already hold
+   * one: lets a parsed fragment be re-encoded.
+   */
+  fragment?: { mf: boolean; offset: number; id?: number } | undefined;
+}
+
+/** The extension headers `spec` encodes, in order, with the `fragment` shorthand applied. */
+function extensionsOf(spec: Ipv6Spec): readonly Ipv6ExtSpec[] {
+  const exts = spec.extensions ?? [];
+  const f = spec.fragment;
+  if (f === undefined || exts.some((e) => e.type === IPPROTO.FRAGMENT)) return exts;
+  return [...exts, { type: IPPROTO.FRAGMENT, mf: f.mf, offset: f.offset, id: f.id ?? 0 }];
 }
 
 function extLength(e: Ipv6ExtSpec): number {
@@ -115,7 +128,7 @@ function extLength(e: Ipv6ExtSpec): number {
 /** Length of the IPv6 header and extension headers `spec` encodes to. */
 export function ipv6HeaderLength(spec: Ipv6Spec): number {
   let n = HEADER_LEN.IPV6;
-  for (const e of spec.extensions ?? []) n += extLength(e);
+  for (const e of extensionsOf(spec)) n += extLength(e);
   return n;
 }
 
@@ -136,7 +149,7 @@ export function encodeIpv6(buf: Buffer, off: number, spec: Ipv6Spec, protocol: n
   checkUint('hop limit', hop, 255);
   checkUint('protocol', protocol, 255);
   checkUint('payload length', payloadLength, 0xffff);
-  const exts = spec.extensions ?? [];
+  const exts = extensionsOf(spec);
   put32(buf, off, 0x60000000 + tc * 0x100000 + fl);
   put16(buf, off + 4, payloadLength);
   buf[off + 6] = exts.length > 0 ? exts[0]!.type : protocol;

@@ -56,7 +56,7 @@ test('length below 8 is a framing error, sticky', () => {
   assert.throws(() => f.push(Buffer.from('0400000400000000', 'hex')), isFraming);
   assert.throws(() => f.push(frames[0]!), isFraming);
   const g = new Framer();
-  assert.throws(() => g.push(Buffer.from('04000000', 'hex') && Buffer.from('0400000000000001', 'hex')), isFraming);
+  assert.throws(() => g.push(Buffer.concat([frames[0]!, Buffer.from('0400000000000001', 'hex')])), isFraming);
   // the bad header split across chunks
   const h = new Framer();
   assert.deepEqual(h.push(Buffer.from('040000', 'hex')), []);

@@ -52,7 +52,7 @@ test('ERROR (bad request / bad type) and experimenter error', () => {
 test('PACKET_IN with in_port match', () => {
   check(
     { type: 'packet_in', xid: 0, bufferId: 0xffffffff, totalLen: 4, reason: 1, tableId: 2, cookie: 3n, match: [{ field: 'in_port', value: 5 }], data: Buffer.from('deadbeef', 'hex') },
-    '04 0a 0026 00000000 | ffffffff 0004 01 02 | 0000000000000003 | 0001 000c 80000004 00000005 00000000 | 0000 | deadbeef',
+    '04 0a 002e 00000000 | ffffffff 0004 01 02 | 0000000000000003 | 0001 000c 80000004 00000005 00000000 | 0000 | deadbeef',
   );
 });
 
@@ -100,7 +100,7 @@ test('ROLE_REQUEST', () => {
 test('GROUP_MOD with one bucket', () => {
   check(
     { type: 'group_mod', xid: 1, command: 0, groupType: 0, groupId: 1, buckets: [{ weight: 0, watchPort: 0xffffffff, watchGroup: 0xffffffff, actions: [{ type: 'output', port: 1, maxLen: 0 }] }] },
-    '04 0f 0028 00000001 | 0000 00 00 00000001 | 0020 0000 ffffffff ffffffff 00000000 | 0000 0010 00000001 0000 000000000000',
+    '04 0f 0030 00000001 | 0000 00 00 00000001 | 0020 0000 ffffffff ffffffff 00000000 | 0000 0010 00000001 0000 000000000000',
   );
 });
 

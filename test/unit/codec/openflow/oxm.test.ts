@@ -94,7 +94,8 @@ test('exact bytes of in_port=1 + eth_type=0x0800 + ipv4_src=10.0.0.0/8', () => {
     { field: 'eth_type', value: 0x800 },
     { field: 'ipv4_src', value: '10.0.0.0', mask: '255.0.0.0' },
   ]);
-  assert.equal(bytes.toString('hex'), '0001' + '001a' + '8000000400000001' + '80000a020800' + '8000170c0a000000ff000000' + '000000000000');
+  // 4 + 8 + 6 + 12 = 30 bytes, padded to 32
+  assert.equal(bytes.toString('hex'), '0001' + '001e' + '8000000400000001' + '80000a020800' + '800017080a000000ff000000' + '0000');
 });
 
 test('non-basic classes are kept raw and round trip byte-exactly', () => {
@@ -114,11 +115,11 @@ test('value bits outside the mask are accepted', () => {
 });
 
 test('decode errors: bad field, length, mask, value, duplicate, match type and length', () => {
-  assertMatchError('0001 0008 80005004 00000000', 'OFP_BAD_OXM_FIELD', OFPBMC.BAD_FIELD); // field 40
-  assertMatchError('0001 0008 80007e02 00000000', 'OFP_BAD_OXM_FIELD', OFPBMC.BAD_FIELD); // field 63
+  assertMatchError('0001 000c 80005004 00000000 00000000', 'OFP_BAD_OXM_FIELD', OFPBMC.BAD_FIELD); // field 40
+  assertMatchError('0001 000a 80007e02 0000 000000000000', 'OFP_BAD_OXM_FIELD', OFPBMC.BAD_FIELD); // field 63
   assertMatchError('0001 000a 80000002 0001 000000000000', 'OFP_BAD_OXM_LENGTH', OFPBMC.BAD_LEN); // in_port len 2
   assertMatchError('0001 000c 80000104 00000001 00000000', 'OFP_BAD_OXM_MASK', OFPBMC.BAD_MASK); // in_port with HM, len 4
-  assertMatchError('0001 000c 80000a04 08000800 00000000', 'OFP_BAD_OXM_MASK', OFPBMC.BAD_MASK); // eth_type masked
+  assertMatchError('0001 000c 80000b04 08000800 00000000', 'OFP_BAD_OXM_MASK', OFPBMC.BAD_MASK); // eth_type masked
   assertMatchError('0001 000a 80000c02 f001 000000000000', 'OFP_BAD_OXM_VALUE', OFPBMC.BAD_VALUE); // vlan_vid > 13 bits
   assertMatchError('0001 0009 80001001 ff 00000000000000', 'OFP_BAD_OXM_VALUE', OFPBMC.BAD_VALUE); // ip_dscp > 6 bits
   assertMatchError('0001 0014 8000000400000001 8000000400000002 00000000', 'OFP_DUP_OXM_FIELD', OFPBMC.DUP_FIELD);
