@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { XsiteError } from '../core/errors';
 import type { MessageOf } from '../codec/openflow/types';
@@ -40,13 +41,17 @@ export class OpenFlowController extends EventEmitter {
     return this;
   }
 
-  /** Listens on TCP; resolves with the bound port (pass 0 for an ephemeral port). */
-  listen(port: number, host = '127.0.0.1'): Promise<number> {
+  /**
+   * Listens on TCP, or on TLS when `tlsOptions` (key, cert, and ca/requestCert for mutual authentication) are given;
+   * resolves with the bound port (pass 0 for an ephemeral port).
+   */
+  listen(port: number, host = '127.0.0.1', tlsOptions?: tls.TlsOptions): Promise<number> {
     if (this.server) return Promise.reject(new XsiteError('CONTROLLER_ALREADY_LISTENING', 'already listening'));
-    const server = net.createServer((sock) => {
+    const onSocket = (sock: net.Socket) => {
       sock.setNoDelay(true);
       this.accept(sock);
-    });
+    };
+    const server = tlsOptions ? tls.createServer(tlsOptions, onSocket) : net.createServer(onSocket);
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>

@@ -14,6 +14,8 @@ import type { Packet } from './types';
 import { decodeUdp } from './udp';
 import { verifyChecksums } from './verify';
 
+const CURSOR: Cursor = { pos: 0, end: 0 };
+
 /** Options of {@link parsePacket}. */
 export interface ParseOptions {
   /** Verify the IPv4 header and L4 checksums and report them in `packet.checksums` (never throws for a bad one). */
@@ -29,7 +31,10 @@ export interface ParseOptions {
  */
 export function parsePacket(frame: Buffer, options?: ParseOptions): Packet {
   const buf = Buffer.isBuffer(frame) ? frame : asBuffer(frame);
-  const cur: Cursor = { pos: 0, end: buf.length };
+  // Decoding is synchronous and never re-entered, so one cursor serves every call.
+  const cur = CURSOR;
+  cur.pos = 0;
+  cur.end = buf.length;
   const eth = decodeEthernet(buf, cur);
   const vlans = isVlanTpid(eth.etherType) ? decodeVlanTags(buf, cur, eth) : NO_VLANS;
   const pkt: Packet = {

@@ -83,3 +83,30 @@ test('listen on a busy port fails with CONTROLLER_LISTEN_FAILED', async () => {
   await assert.rejects(c2.listen(port), (e: { code?: string }) => e.code === 'CONTROLLER_LISTEN_FAILED');
   await c1.close();
 });
+
+test('controller accepts switches over TLS', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const tls = await import('node:tls');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xsite-tls-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  const key = fs.readFileSync(path.join(dir, 'key.pem'));
+  const cert = fs.readFileSync(path.join(dir, 'cert.pem'));
+  const controller = new OpenFlowController();
+  const port = await controller.listen(0, '127.0.0.1', { key, cert });
+  const sock = tls.connect({ port, host: '127.0.0.1', ca: cert, servername: 'localhost' });
+  try {
+    new ScriptedSwitch(sock, 77n);
+    await controller.waitForSwitches(1, 5000);
+    const conn = controller.switches.get(77n)!;
+    await conn.barrier();
+    assert.equal(conn.state, 'main');
+  } finally {
+    sock.destroy();
+    await controller.close();
+  }
+});
