@@ -5,6 +5,7 @@
  */
 import { OfpDecodeError } from '../../src/codec/openflow/errors';
 import { decodeMessage, encodeMessage } from '../../src/codec/openflow/message';
+import { seededRandom } from '../../src/core/random';
 import { fuzzCorpus } from './corpus';
 
 export interface FuzzOptions {
@@ -26,17 +27,8 @@ export interface FuzzResult {
   seconds: number;
 }
 
-/** Small, fast, seedable PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fuzzer's seeded PRNG. */
+export const prng = seededRandom;
 
 /** One mutation of a valid message: bit flips, byte overwrites, truncation, extension, length-field edits. */
 export function mutate(src: Buffer, rnd: () => number): Buffer {

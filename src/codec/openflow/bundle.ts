@@ -64,8 +64,9 @@ export function decodeBundleControl(r: Reader): MessageOf<'bundle_control'> {
 }
 
 /**
- * Writes a BUNDLE_ADD_MESSAGE body: bundle_id, padding, flags, the embedded message (its xid defaults to the outer
- * one, as the extension requires them to match), then, if there are properties, padding to 8 and the properties.
+ * Writes a BUNDLE_ADD_MESSAGE body: bundle_id, padding, flags, the embedded message, then, if there are properties,
+ * padding to 8 and the properties. The embedded message always carries the outer `xid` (the extension requires them
+ * to match; Open vSwitch rejects a mismatch with OFPBFC_MSG_BAD_XID), whatever its own `xid` says.
  */
 export function encodeBundleAdd(w: Writer, m: MessageOf<'bundle_add'>, xid: number, encodeInner: InnerEncoder): void {
   checkUint(m.bundleId, 0xffffffff, 'bundle_id');
@@ -73,7 +74,7 @@ export function encodeBundleAdd(w: Writer, m: MessageOf<'bundle_add'>, xid: numb
   if (m.message === null || typeof m.message !== 'object') badValue('bundle_add needs a message');
   w.u32(m.bundleId).u16(0).u16(m.flags);
   const start = w.pos;
-  encodeInner(w, m.message, m.message.xid ?? xid);
+  encodeInner(w, m.message, xid);
   if (m.properties.length > 0) {
     w.pad8(start);
     encodeBundleProperties(w, m.properties);

@@ -127,6 +127,7 @@ export const SET_FIELD_OXM_ERRORS: OxmErrorCodes = {
 // Encoding
 
 const scratch = Buffer.alloc(16);
+const mac6 = Buffer.alloc(6);
 
 function writeValue(w: Writer, f: OxmFieldInfo, v: OxmValue, isMask: boolean): void {
   const what = isMask ? `${f.name} mask` : f.name;
@@ -149,8 +150,8 @@ function writeValue(w: Writer, f: OxmFieldInfo, v: OxmValue, isMask: boolean): v
       w.u64(v);
       return;
     case 'mac':
-      if (!parseMac(v as string, scratch, 0)) badValue(`OXM ${what}: bad MAC address ${String(v)}`, { field: f.name });
-      w.bytes(scratch.subarray(0, 6));
+      if (!parseMac(v as string, mac6, 0)) badValue(`OXM ${what}: bad MAC address ${String(v)}`, { field: f.name });
+      w.bytes(mac6);
       return;
     case 'ipv4': {
       const n = parseIpv4(v as string);

@@ -4,11 +4,10 @@
  * IP helpers pick IPv4 or IPv6 from the address text (a `:` means IPv6).
  */
 import { MAC_BROADCAST, MAC_ZERO, ipv6FromBytes, ipv6ToBytes, macFromBytes } from '../../core/addr';
-import { buildPacket } from './build';
+import { type PacketSpec, buildPacket } from './build';
 import { ARP_OP, ETHERTYPE } from './constants';
 import { PacketBuildError } from './errors';
 import type { VlanSpec } from './ethernet';
-import type { PacketSpec } from './build';
 import type { NdOption } from './types';
 
 /** Minimum Ethernet frame length without FCS; ARP and RARP frames are padded to it, as hosts and QEMU send them. */

@@ -52,11 +52,6 @@ export function decodeIpv4(buf: Buffer, cur: Cursor): Ipv4Header {
   };
 }
 
-/** True when the IPv4 packet is a fragment other than the first (no L4 header inside). */
-export function isNonFirstFragment(ip: { fragment?: FragmentInfo | undefined }): boolean {
-  return ip.fragment !== undefined && ip.fragment.offset !== 0;
-}
-
 /** Fields of an IPv4 header to encode; unset fields take the defaults in brackets. */
 export interface Ipv4Spec {
   src: string;

@@ -1,7 +1,6 @@
 /** Frame decoding: Ethernet, VLANs, ARP/RARP, IPv4, IPv6, then ICMP, ICMPv6, TCP or UDP. */
 import { decodeArp } from './arp';
-import type { Cursor } from './bytes';
-import { view } from './bytes';
+import { type Cursor, EMPTY, view } from './bytes';
 import { ETHERTYPE, IPPROTO } from './constants';
 import { type PacketDecodeError, isPacketDecodeError } from './errors';
 import { decodeEthernet, decodeVlanTags, isVlanTpid, NO_VLANS } from './ethernet';
@@ -47,7 +46,7 @@ export function parsePacket(frame: Buffer, options?: ParseOptions): Packet {
     icmpv6: undefined,
     tcp: undefined,
     udp: undefined,
-    payload: undefined as unknown as Buffer,
+    payload: EMPTY,
     frame: buf,
     l3Offset: -1,
     l4Offset: -1,

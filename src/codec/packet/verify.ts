@@ -4,7 +4,6 @@ import { internetChecksum, ipv4PseudoHeaderSum, ipv6PseudoHeaderSum } from './ch
 import { IPPROTO } from './constants';
 import type { ChecksumReport, ChecksumStatus, Packet } from './types';
 
-/** Sum over [start, end) including the stored checksum is 0xffff (complement 0) when the data is intact. */
 function status(ok: boolean): ChecksumStatus {
   return ok ? 'ok' : 'bad';
 }

@@ -65,9 +65,9 @@ test('hello skips unknown elements and tolerates a missing final pad', () => {
   assert.deepEqual(decodeMessage(buf), { type: 'hello', versions: [4], xid: 1 });
 });
 
-test('bundle_add inner xid defaults to the outer xid', () => {
+test('bundle_add: the inner message always carries the outer xid', () => {
   const bytes = encodeMessage(
-    { type: 'bundle_add', bundleId: 9, flags: 0, properties: [], message: { type: 'barrier_request' } },
+    { type: 'bundle_add', bundleId: 9, flags: 0, properties: [], message: { type: 'barrier_request', xid: 5 } },
     77,
   );
   assert.equal(bytes.readUInt32BE(4), 77);

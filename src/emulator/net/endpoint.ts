@@ -1,0 +1,23 @@
+/**
+ * The one contract that wires the emulated network together: anything with a network interface (a switch port, a
+ * host's NIC, a gateway port) exposes an Endpoint, and a Link joins two Endpoints. Frames are whole Ethernet frames
+ * (no FCS) as Buffers; a receiver must not keep a reference to a frame it modifies (copy first).
+ */
+export interface Endpoint {
+  /** Stable name for traces and errors, e.g. "dc1-tor1:3" or "vm7:eth0". */
+  readonly name: string;
+  /** Called by the link when a frame arrives at this endpoint. */
+  receive(frame: Buffer): void;
+  /**
+   * Called once by the link that attaches this endpoint: `transmit` sends a frame into the link (it may be dropped by
+   * loss or a full queue), `carrier` tells whether the link is up. Passing `undefined` detaches the endpoint.
+   */
+  attach(tx: Transmitter | undefined): void;
+  /** Called by the link when its carrier changes (link up/down); switches raise PORT_STATUS from it. */
+  carrierChanged?(up: boolean): void;
+}
+
+export interface Transmitter {
+  transmit(frame: Buffer): void;
+  readonly up: boolean;
+}
