@@ -1,3 +1,4 @@
+import { OFP_NO_BUFFER, OFPCML_NO_BUFFER, OFPFC, OFPG, OFPP } from '../codec/openflow/constants';
 import type { MessageOf, OfpMessage } from '../codec/openflow/types';
 import type { ControllerApp } from '../openflow/controller';
 import type { SwitchConnection } from '../openflow/connection';
@@ -8,13 +9,11 @@ export const L2_COOKIE = 0x4c32n << 48n;
 /** Priority bands of the learning application (named, not scattered numbers). */
 export const L2_PRIORITY = { TABLE_MISS: 0, LEARNED: 10 } as const;
 
-const OFPP_CONTROLLER = 0xfffffffd;
-const OFPP_FLOOD = 0xfffffffb;
-const OFPP_ANY = 0xffffffff;
-const OFPG_ANY = 0xffffffff;
-const OFP_NO_BUFFER = 0xffffffff;
-const OFPCML_NO_BUFFER = 0xffff;
-const OFPFC_ADD = 0;
+const OFPP_CONTROLLER = OFPP.CONTROLLER;
+const OFPP_FLOOD = OFPP.FLOOD;
+const OFPP_ANY = OFPP.ANY;
+const OFPG_ANY = OFPG.ANY;
+const OFPFC_ADD = OFPFC.ADD;
 
 export interface L2LearningOptions {
   /** idle_timeout of learned flows in seconds (0 = never). Default 300. */

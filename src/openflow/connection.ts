@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { XsiteError } from '../core/errors';
 import { OfpDecodeError, OFPET } from '../codec/openflow/errors';
+import { OFP_VERSION, OFPCML_NO_BUFFER, OFPHFC, OFPMPF, ONF_BCT, ONF_BF, OFPPR, OFPBRC } from '../codec/openflow/constants';
 import { decodeMessage, encodeMessage, Framer } from '../codec/openflow/message';
 import type {
   MessageOf,
@@ -43,11 +44,7 @@ export type CloseReason =
   | 'local_close'
   | 'socket_error';
 
-const OFP_VERSION = 4;
-const OFPMPF_MORE = 1;
-const OFPHFC_INCOMPATIBLE = 0;
-const OFPCML_NO_BUFFER = 0xffff;
-const ONF_BCT = { OPEN_REQUEST: 0, OPEN_REPLY: 1, CLOSE_REQUEST: 2, CLOSE_REPLY: 3, COMMIT_REQUEST: 4, COMMIT_REPLY: 5, DISCARD_REQUEST: 6, DISCARD_REPLY: 7 } as const;
+const OFPMPF_MORE = OFPMPF.REPLY_MORE;
 
 /** The switch answered a request with OFPT_ERROR. */
 export class OfpErrorReply extends XsiteError {
@@ -216,7 +213,7 @@ export class SwitchConnection extends EventEmitter {
    */
   async bundle(messages: OfpMessage[], opts: { bundleId?: number; flags?: number } = {}): Promise<void> {
     const bundleId = opts.bundleId ?? (this.allocXid() & 0x7fffffff);
-    const flags = opts.flags ?? 1; /* ONF_BF_ATOMIC */
+    const flags = opts.flags ?? ONF_BF.ATOMIC;
     const ctl = (ctrlType: number): OfpMessage => ({ type: 'bundle_control', bundleId, ctrlType, flags, properties: [] });
     await this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control');
     const addErrors: Promise<never>[] = [];
@@ -354,7 +351,7 @@ export class SwitchConnection extends EventEmitter {
 
   private replyError(e: unknown, data: Buffer, xid: number): void {
     const errType = e instanceof OfpDecodeError ? e.ofpType : OFPET.BAD_REQUEST;
-    const code = e instanceof OfpDecodeError ? e.ofpCode : 6;
+    const code = e instanceof OfpDecodeError ? e.ofpCode : OFPBRC.BAD_LEN;
     if (this.stream.destroyed) return;
     this.enqueue(encodeMessage({ type: 'error', errType, code, data: Buffer.from(data) }, xid));
     this.flush();
@@ -393,7 +390,7 @@ export class SwitchConnection extends EventEmitter {
     if (this.state !== 'main') return;
     switch (msg.type) {
       case 'port_status':
-        if (msg.reason === 1 /* OFPPR_DELETE */) this.ports.delete(msg.port.portNo);
+        if (msg.reason === OFPPR.DELETE) this.ports.delete(msg.port.portNo);
         else this.ports.set(msg.port.portNo, msg.port);
         this.emit('port_status', msg);
         break;
@@ -415,10 +412,11 @@ export class SwitchConnection extends EventEmitter {
 
   private onHello(msg: MessageOf<'hello'>): void {
     if (this.state !== 'hello') return;
-    const peerSupports4 = msg.versions !== undefined ? msg.versions.includes(OFP_VERSION) : true;
+    // With a version bitmap, the common version is the highest in both; without one, it is min(ours, the header's).
+    const peerSupports4 = msg.versions !== undefined ? msg.versions.includes(OFP_VERSION) : (msg.version ?? OFP_VERSION) >= OFP_VERSION;
     if (!peerSupports4) {
       const text = Buffer.from('xsite speaks OpenFlow 1.3 (0x04) only');
-      this.sendRaw({ type: 'error', errType: OFPET.HELLO_FAILED, code: OFPHFC_INCOMPATIBLE, data: text }, msg.xid ?? 0);
+      this.sendRaw({ type: 'error', errType: OFPET.HELLO_FAILED, code: OFPHFC.INCOMPATIBLE, data: text }, msg.xid ?? 0);
       this.close('version_mismatch');
       return;
     }

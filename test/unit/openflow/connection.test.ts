@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeMessage } from '../../../src/codec/openflow/message';
+import { decodeMessage, encodeMessage, Framer } from '../../../src/codec/openflow/message';
 import type { MessageOf, OfpMessage } from '../../../src/codec/openflow/types';
 import { SwitchConnection, OfpErrorReply } from '../../../src/openflow/connection';
 import { memoryDuplexPair } from '../../../src/openflow/memory-duplex';
@@ -222,5 +222,31 @@ test('backpressure: writable turns false above the high-water mark and drain() r
   assert.equal(conn.writable, false);
   await conn.drain();
   assert.equal(conn.writable, true);
+  conn.close();
+});
+
+test('a peer whose HELLO has no bitmap is judged by its header version: OpenFlow 1.0 is refused', async () => {
+  const [a, b] = memoryDuplexPair();
+  const errors: MessageOf<'error'>[] = [];
+  const framer = new Framer();
+  b.on('data', (d: Buffer) => {
+    for (const f of framer.push(d)) {
+      const m = decodeMessage(f);
+      if (m.type === 'error') errors.push(m);
+    }
+  });
+  const conn = new SwitchConnection(a);
+  const c = closed(conn);
+  b.write(Buffer.from([1, 0, 0, 8, 0, 0, 0, 1])); // OFPT_HELLO, version 0x01, no elements
+  assert.equal(await c, 'version_mismatch');
+  assert.equal(errors[0]?.errType, 0);
+});
+
+test('a peer whose HELLO has no bitmap but a higher header version negotiates down to 1.3', async () => {
+  const [a, b] = memoryDuplexPair();
+  const sw = new ScriptedSwitch(b, 5n);
+  sw.helloVersions = undefined; // plain 1.3 hello without bitmap
+  const conn = new SwitchConnection(a);
+  await ready(conn);
   conn.close();
 });
