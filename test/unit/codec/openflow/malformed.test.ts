@@ -5,6 +5,7 @@ import { OfpDecodeError, OfpEncodeError, OFPET } from '../../../../src/codec/ope
 import { decodeMessage, encodeMessage } from '../../../../src/codec/openflow/message';
 import type { OfpMessage } from '../../../../src/codec/openflow/types';
 import { MESSAGES } from './samples';
+import { seededRandom } from '../../../../src/core/random';
 
 /** Builds a message from hex, fixing up the header length unless `keepLen`. */
 function msg(h: string, keepLen = false): Buffer {
@@ -149,17 +150,7 @@ test('encode: oversized message and unrepresentable values', () => {
   assert.throws(() => encodeMessage({ type: 'barrier_request' }, -1), (e: unknown) => e instanceof OfpEncodeError);
 });
 
-/** Small deterministic PRNG (mulberry32) so the fuzz cases are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 test('mutated and truncated samples never throw anything but OfpDecodeError', () => {
   const rand = rng(12345);

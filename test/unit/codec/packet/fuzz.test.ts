@@ -3,17 +3,12 @@ import assert from 'node:assert/strict';
 import { PacketDecodeError, buildPacket, parsePacket, verifyChecksums, type Packet } from '../../../../src/codec/packet';
 import * as F from './fixtures';
 import { hex } from './fixtures';
+import { randomInt, seededRandom } from '../../../../src/core/random';
 
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible case. */
+/** Deterministic integers in [0, n) so a failure names a reproducible case. */
 function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n: number): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n);
-  };
+  const r = seededRandom(seed);
+  return (n: number): number => randomInt(r, n);
 }
 
 const seeds: Buffer[] = [
