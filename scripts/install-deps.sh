@@ -16,6 +16,9 @@ for b in ovs-vsctl ovs-ofctl ovs-appctl ovsdb-tool; do have "$b" || need+=(openv
 have ethtool || need+=(ethtool)
 have ip || need+=(iproute2)
 have ping || need+=(iputils-ping)
+# The conformance suite captures real packets in the lab namespaces with a small AF_PACKET sniffer in Python.
+[ -x /usr/bin/python3 ] || need+=(python3)
+# QEMU guests for the live-migration lab (issue 5) will add qemu-system-x86 here.
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

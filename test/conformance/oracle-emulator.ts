@@ -27,13 +27,18 @@ export type SoftSwitchCtor = new (opts: { dpid: bigint; name: string; clock: Vir
 
 /** The SoftSwitch class, or why it cannot be used. */
 export function loadSoftSwitch(): { ctor: SoftSwitchCtor } | { missing: string } {
-  let mod: Record<string, unknown>;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('../../src/emulator/switch') as Record<string, unknown>;
-  } catch (e) {
-    return { missing: `src/emulator/switch cannot be loaded: ${(e as Error).message.split('\n')[0]}` };
+  let mod: Record<string, unknown> | undefined;
+  let why = '';
+  for (const path of ['../../src/emulator/switch', '../../src/emulator/switch/soft-switch']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require(path) as Record<string, unknown>;
+      if (typeof mod.SoftSwitch === 'function') break;
+    } catch (e) {
+      why ||= (e as Error).message.split('\n')[0]!;
+    }
   }
+  if (mod === undefined) return { missing: `src/emulator/switch cannot be loaded: ${why}` };
   const ctor = mod.SoftSwitch;
   if (typeof ctor !== 'function') return { missing: 'src/emulator/switch does not export SoftSwitch' };
   for (const m of ['addPort', 'handleMessage']) {

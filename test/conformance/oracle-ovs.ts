@@ -160,9 +160,9 @@ export class OvsOracle {
         const rejected = await this.apply(c.messages);
         if (rejected.length > 0) continue;
         this.conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: c.inPort, actions: [{ type: 'output', port: OFPP.TABLE, maxLen: 0 }], data: c.packet });
+        // ovs-vswitchd executes a packet-out (sending the frames) before it answers a later barrier; frames are told
+        // apart by their marker, so the next case may rewrite the tables right away.
         await this.conn.barrier();
-        // Let the frames leave before the next case rewrites the tables (the datapath is asynchronous to us).
-        await new Promise((r) => setTimeout(r, 15));
       }
       await new Promise((r) => setTimeout(r, settleMs));
     } finally {
@@ -331,7 +331,8 @@ export function applyDatapathActions(text: string, start: HeaderView, portOf: (d
         case 'userspace': {
           const ctl = /controller\(([^)]*)\)/.exec(args);
           if (!ctl) throw new Error(`unsupported userspace action "${tok}"`);
-          outputs.push({ port: 'CONTROLLER', reason: wireReason(Number(kv(ctl[1]!).get('reason') ?? -1)), headers: clone(h) });
+          const reason = wireReason(Number(kv(ctl[1]!).get('reason') ?? -1));
+          if (reason !== undefined) outputs.push({ port: 'CONTROLLER', reason, headers: clone(h) });
           break;
         }
         case 'clone':
@@ -347,13 +348,16 @@ export function applyDatapathActions(text: string, start: HeaderView, portOf: (d
 }
 
 /**
- * OVS's internal packet-in reason as an OpenFlow 1.3 controller receives it: action_set (3), group (4) and
- * packet_out (5) are reported as ACTION (1); explicit_miss (6, a table-miss flow's controller action) and
- * implicit_miss (7) as NO_MATCH (0).
+ * OVS's internal packet-in reason (the `reason` of a trace's controller userspace action) as an OpenFlow 1.3
+ * controller receives it (ofp-packet.c encode_packet_in_reason): action_set (3), group (4), packet_out (5) and
+ * explicit_miss (6, the controller action of a table-miss flow) are sent as ACTION (1); implicit_miss (7) as
+ * NO_MATCH (0). Undefined when OVS's default asynchronous configuration for the controller (no SET_ASYNC sent;
+ * ofputil_async_cfg_default: every reason but INVALID_TTL, and no implicit miss from OpenFlow 1.3 on) suppresses
+ * the packet-in: then nothing reaches the controller.
  */
-export function wireReason(r: number): number {
-  if (r === 3 || r === 4 || r === 5) return 1;
-  if (r === 6 || r === 7) return 0;
+export function wireReason(r: number): number | undefined {
+  if (r === 2 || r === 7) return undefined;
+  if (r === 3 || r === 4 || r === 5 || r === 6) return 1;
   return r;
 }
 

@@ -49,8 +49,19 @@ export interface RejectedMessage {
 export type Verdict =
   | { kind: 'rejected'; errors: RejectedMessage[] }
   | { kind: 'forwarded'; outputs: VerdictOutput[] }
-  /** The oracle could not produce a verdict (not a conformance result). */
-  | { kind: 'oracle-error'; message: string };
+  /** The OVS oracle could not produce a verdict (a fault of the suite, not a conformance result). */
+  | { kind: 'oracle-error'; message: string }
+  /** The emulator threw while handling the case (always a disagreement). */
+  | { kind: 'emulator-crash'; message: string };
+
+/**
+ * The verdict as observable: outputs to `unobservable` ports (links that are down: nothing can leave through them,
+ * whether or not the switch tries) removed.
+ */
+export function observable(v: Verdict, unobservable: readonly number[]): Verdict {
+  if (v.kind !== 'forwarded') return v;
+  return { kind: 'forwarded', outputs: v.outputs.filter((o) => typeof o.port !== 'number' || !unobservable.includes(o.port)) };
+}
 
 /** The header view of a frame. */
 export function headerView(frame: Buffer): HeaderView {
@@ -113,7 +124,7 @@ function sortKeys(x: unknown): unknown {
 }
 
 export function verdictsAgree(a: Verdict, b: Verdict): boolean {
-  if (a.kind === 'oracle-error' || b.kind === 'oracle-error') return false;
+  if (a.kind === 'oracle-error' || b.kind === 'oracle-error' || a.kind === 'emulator-crash' || b.kind === 'emulator-crash') return false;
   return canonicalVerdict(a) === canonicalVerdict(b);
 }
 
@@ -142,6 +153,7 @@ export function describeHeaders(h: HeaderView): string {
 
 export function describeVerdict(v: Verdict): string {
   if (v.kind === 'oracle-error') return `ORACLE ERROR: ${v.message}`;
+  if (v.kind === 'emulator-crash') return `EMULATOR THREW: ${v.message}`;
   if (v.kind === 'rejected') return `rejected: ${v.errors.map((e) => `message #${e.index} (${e.type}) -> error type ${e.errType} code ${e.code}`).join('; ')}`;
   if (v.outputs.length === 0) return 'drop';
   return canonicalOutputs(v.outputs)

@@ -151,8 +151,8 @@ export class Arp {
   }
 
   /**
-   * Sends `frame` to the station owning `ip` (the next hop): fills in its MAC now when cached, else queues the frame
-   * and resolves. Returns false when the frame was dropped right away (queue overflow drops the oldest instead).
+   * Sends `frame` to the station owning `ip` (the next hop, as a 32-bit number): fills in its MAC now when cached,
+   * else queues the frame (a full queue drops its oldest frame) and resolves.
    */
   send(ip: number, frame: Buffer): void {
     const mac = this.lookup(ip);

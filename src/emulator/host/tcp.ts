@@ -367,6 +367,11 @@ export class TcpConnection extends EventEmitter {
     if (this.state === 'CLOSED') return;
     const dataLen = pkt.payload.length;
     const segLen = dataLen + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+    // A retransmitted SYN (our SYN-ACK was lost): answer with the SYN-ACK again.
+    if (this.state === 'SYN_RECEIVED' && flags & SYN && !(flags & (ACK | RST)) && t.seq === this.irs) {
+      this.sendSyn(true, true);
+      return;
+    }
     // 1. Sequence acceptability (our whole receive buffer is the window).
     if (!this.acceptable(t.seq, segLen)) {
       this.counters.unacceptable++;
@@ -381,10 +386,9 @@ export class TcpConnection extends EventEmitter {
       this.finish(this.state === 'SYN_RECEIVED' ? 'refused' : 'reset');
       return;
     }
-    // 3. SYN in a synchronized state: a retransmitted SYN gets our SYN-ACK again, anything else a challenge ACK.
+    // 3. An unexpected SYN in a synchronized state gets a challenge ACK (RFC 5961).
     if (flags & SYN) {
-      if (this.state === 'SYN_RECEIVED' && t.seq === this.irs) this.sendSyn(true, true);
-      else this.sendAck();
+      this.sendAck();
       return;
     }
     if (!(flags & ACK)) return;
@@ -401,8 +405,8 @@ export class TcpConnection extends EventEmitter {
       this.retries = 0;
       this.state = 'ESTABLISHED';
       this.stack.accepted(this);
-      if (this.state !== 'ESTABLISHED') return; // closed by the listener
-      if (this.finQueued) this.state = 'FIN_WAIT_1';
+      if ((this.state as TcpState) === 'CLOSED') return; // aborted by the listener
+      if (this.finQueued && this.state === 'ESTABLISHED') this.state = 'FIN_WAIT_1';
     } else if (!this.processAck(t.ack, t.window, dataLen, flags)) {
       return;
     }
@@ -727,8 +731,13 @@ export class TcpConnection extends EventEmitter {
     return out;
   }
 
+  /**
+   * The window we advertise. The application consumes data as it is delivered, so only out-of-order segments occupy
+   * the buffer, and they lie inside the window already announced: the window stays constant (never shrinks, and
+   * duplicate ACKs stay recognisable as such by the sender).
+   */
   private rcvWindowNow(): number {
-    return Math.max(0, Math.min(0xffff, this.stack.options.rcvWindow - this.oooBytes));
+    return this.stack.options.rcvWindow;
   }
 
   private send(seq: number, flags: number, data?: Buffer, options?: Buffer, retrans = false): void {

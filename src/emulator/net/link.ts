@@ -264,7 +264,14 @@ export class Link {
     this.ab = new LinkDirection(this, _b);
     this.ba = new LinkDirection(this, _a);
     _a.attach(this.ab);
-    _b.attach(this.ba);
+    try {
+      _b.attach(this.ba);
+    } catch (e) {
+      // b refused (e.g. already plugged elsewhere): leave a as it was.
+      this._connected = false;
+      _a.attach(undefined);
+      throw e;
+    }
   }
 
   get name(): string {

@@ -2,7 +2,7 @@
 import { OFPP, OFPVID_PRESENT } from '../../../src/codec/openflow/constants';
 import type { Action } from '../../../src/codec/openflow/types';
 import {
-  ARP, DOWN_PORT, Family, ICMP6, IP6_A, IP6_B, IPV4, IPV6, IP_A, IP_B, MAC_A, MAC_B, MAC_BCAST, TCP, UDP,
+  ARP, DOWN_PORT, Family, ICMP6, IPV4, IPV6, IP_A, IP_B, MAC_A, MAC_B, MAC_BCAST, TCP, UDP,
   arp, decTtl, flow, icmp4, ip6, m, nd, out, popVlan, pushVlan, rawEth, setField, tcp4, udp4, type ConformanceCase,
 } from './dsl';
 
@@ -60,8 +60,8 @@ function vlanActions(): Family {
   one('push+vid+pcp', [], [pushVlan(), setField('vlan_vid', OFPVID_PRESENT | 101), setField('vlan_pcp', 5), out(2)], udp4(), true);
   one('push-no-set', [], [pushVlan(), out(2)], udp4());
   one('push-88a8', [], [pushVlan(0x88a8), setField('vlan_vid', OFPVID_PRESENT | 7), out(2)], udp4(), true);
-  one('push-on-tagged-copies-tci', [], [pushVlan(), out(2)], udp4({ vlans: [{ vid: 33, pcp: 4 }] }));
-  one('push-on-tagged-new-vid', [], [pushVlan(0x88a8), setField('vlan_vid', OFPVID_PRESENT | 500), out(2)], udp4({ vlans: [{ vid: 33, pcp: 4 }] }));
+  one('push-on-tagged-copies-tci', [], [pushVlan(), out(2)], udp4({ vlans: [{ vid: 33, pcp: 4 }] }), true);
+  one('push-on-tagged-new-vid', [], [pushVlan(0x88a8), setField('vlan_vid', OFPVID_PRESENT | 500), out(2)], udp4({ vlans: [{ vid: 33, pcp: 4 }] }), true);
   one('pop', [m('vlan_vid', OFPVID_PRESENT | 10)], [popVlan(), out(2)], udp4({ vlans: [{ vid: 10 }] }), true);
   one('pop-outer-of-two', [m('vlan_vid', OFPVID_PRESENT, OFPVID_PRESENT)], [popVlan(), out(2)], udp4({ vlans: [{ vid: 100, tpid: 0x88a8 }, { vid: 10 }] }));
   one('pop-arp', [m('vlan_vid', OFPVID_PRESENT | 10)], [popVlan(), out(2)], { ...arp(), vlans: [{ vid: 10 }] });

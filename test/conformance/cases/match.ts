@@ -100,7 +100,7 @@ function l4(): Family {
   const tp = { http: tcp4({ dport: 80 }), https: tcp4({ dport: 443 }), src1234: tcp4({ sport: 1234, dport: 22 }), udp53: udp4({ dport: 53 }) };
   f.probe('tcp_dst=80', [IPV4, TCP, m('tcp_dst', 80)], tp);
   f.probe('tcp_src=1234', [IPV4, TCP, m('tcp_src', 1234)], tp);
-  f.probe('tcp_dst-masked-0x01b0', [IPV4, TCP, m('tcp_dst', 0x0010, 0xfff0)], { p16: tcp4({ dport: 16 }), p31: tcp4({ dport: 31 }), p32: tcp4({ dport: 32 }) });
+  f.probe('tcp_dst-masked-0x0010/0xfff0', [IPV4, TCP, m('tcp_dst', 0x0010, 0xfff0)], { p16: tcp4({ dport: 16 }), p31: tcp4({ dport: 31 }), p32: tcp4({ dport: 32 }) });
   f.probe('tcp_dst-masked-high', [IPV4, TCP, m('tcp_dst', 0x0100, 0xff00)], { p256: tcp4({ dport: 256 }), p443: tcp4({ dport: 443 }), p80: tcp4({ dport: 80 }) });
   const up = { dns: udp4({ dport: 53 }), ntp: udp4({ dport: 123 }), srcdns: udp4({ sport: 53, dport: 9999 }), tcp53: tcp4({ dport: 53 }) };
   f.probe('udp_dst=53', [IPV4, UDP, m('udp_dst', 53)], up);

@@ -1,7 +1,7 @@
 /** Groups, multi-table pipelines, priorities/overlaps, table-miss, and flows OVS refuses. */
 import { OFPFC, OFPFF, OFPP, OFPVID_PRESENT } from '../../../src/codec/openflow/constants';
 import {
-  DOWN_PORT, Family, GT, IPV4, IPV6, IP_A, IP_B, MAC_A, MAC_B, TCP, UDP,
+  DOWN_PORT, Family, GT, IPV4, IPV6, IP_A, IP_B, MAC_A, TCP, UDP,
   apply, arp, bucket, clear, decTtl, flow, gotoTable, group, icmp4, ip6, m, out, popVlan, pushVlan, rawEth, setField, tcp4, toGroup, udp4, write,
   type ConformanceCase,
 } from './dsl';
