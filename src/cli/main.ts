@@ -4,6 +4,7 @@ import { OpenFlowController } from '../openflow/controller';
 import { runLabSelftest } from '../bin/lab-selftest';
 import { runOpenFlowBench } from '../../bench/openflow/run';
 import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
+import { runEmulatorBench } from '../../bench/emulator/run';
 import { registerLabCommands } from './lab-command';
 
 /** Parses a positive integer option. */
@@ -69,6 +70,21 @@ export function buildProgram(): Command {
       else {
         process.stdout.write(`throughput: ${r.throughput.responsesPerSec} responses/s (${r.config.switches} switches, window ${r.config.window})\n`);
         process.stdout.write(`latency:    ${r.latency.responsesPerSec} responses/s (mean RTT ${r.latency.meanRttUs} us)\n`);
+      }
+    });
+  bench
+    .command('emulator')
+    .description('emulator data plane: packets/s through a 3-hop path in virtual time, memory of 100 switches + 10,000 hosts')
+    .option('--json', 'print the result as JSON')
+    .option('--packets <n>', 'frames to forward', positiveInt, 500_000)
+    .option('--switches <n>', 'switches in the large network', positiveInt, 100)
+    .option('--hosts <n>', 'hosts (VMs) in the large network', positiveInt, 10_000)
+    .action((o: { json?: boolean; packets: number; switches: number; hosts: number }) => {
+      const r = runEmulatorBench(o);
+      if (o.json) printJson(r);
+      else {
+        process.stdout.write(`forwarding: ${r.packetsPerSec} packets/s through 3 switches (${r.forwarding.packets} frames, ${r.forwarding.wallSeconds} s)\n`);
+        process.stdout.write(`memory: ${r.memoryMBPer1000Hosts} MB per 1000 hosts; ${r.largeNetwork.switches} switches + ${r.largeNetwork.hosts} hosts take ${r.largeNetwork.heapMB} MB\n`);
       }
     });
   bench
