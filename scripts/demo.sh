@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The main job (README). Until the emulator and migration land, the lab selftest stands in for `xsite demo`.
+# The main job (README): `xsite demo` on the built-in emulator. Needs no root and no Debian packages: installs the
+# npm dependencies when missing, builds, runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
 bash scripts/ensure-built.sh
-exec node bin/xsite lab selftest "$@"
+exec node bin/xsite demo "$@"

@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { L2LearningApp } from '../apps/l2-learning';
 import { OpenFlowController } from '../openflow/controller';
 import { runLabSelftest } from '../bin/lab-selftest';
+import { runDemo } from '../bin/demo';
 import { runOpenFlowBench } from '../../bench/openflow/run';
 import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
 import { runEmulatorBench } from '../../bench/emulator/run';
@@ -24,6 +25,17 @@ export function buildProgram(): Command {
     .description('Live-migrate VMs between data centers in different IP subnets, keeping their addresses and TCP sessions.')
     .version('0.1.0')
     .showHelpAfterError();
+
+  program
+    .command('demo')
+    .description('the main job on the built-in emulator (no root): controller + emulated switches, pings, TCP sessions, probes, a trace')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const r = await runDemo(o.json ? () => undefined : (s: string) => process.stdout.write(`${s}\n`));
+      if (o.json) printJson(r);
+      else process.stdout.write(`\nsummary: ${r.pingOk}/${r.pairs} pairs ping, ${r.tcp.kept}/${r.tcp.sessions} TCP sessions kept, ${r.probes.lost}/${r.probes.sent} probes lost (${r.ms} ms)\n`);
+      if (r.pingOk !== r.pairs || r.tcp.kept !== r.tcp.sessions || r.probes.lost !== 0) process.exitCode = 1;
+    });
 
   program
     .command('controller')
