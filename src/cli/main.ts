@@ -7,6 +7,7 @@ import { runOpenFlowBench } from '../../bench/openflow/run';
 import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
 import { runEmulatorBench } from '../../bench/emulator/run';
 import { registerLabCommands } from './lab-command';
+import { registerEmulatorCommands } from './emulator-command';
 
 /** Parses a positive integer option. */
 export function positiveInt(value: string): number {
@@ -66,6 +67,8 @@ export function buildProgram(): Command {
       if (result.pingOk !== result.pairs || result.leftovers !== 0) process.exitCode = 1;
     });
   registerLabCommands(lab);
+
+  registerEmulatorCommands(program);
 
   const bench = program.command('bench').description('benchmarks that print their figures');
   bench
