@@ -63,7 +63,11 @@ export interface EmulatorRun {
 export class EmulatorOracle {
   constructor(private readonly Ctor: SoftSwitchCtor) {}
 
-  run(c: ConformanceCase): EmulatorRun {
+  /**
+   * Runs case `c`. `inject`: 'port' delivers the packet on its in_port (what ofproto/trace models); 'packet_out'
+   * injects it with PACKET_OUT(in_port, output TABLE), as the real-packet check does on OVS.
+   */
+  run(c: ConformanceCase, inject: 'port' | 'packet_out' = 'port'): EmulatorRun {
     const frames: EmulatedFrame[] = [];
     try {
       const clock = new VirtualClock();
@@ -101,7 +105,10 @@ export class EmulatorOracle {
       if (rejected.length > 0) return { verdict: { kind: 'rejected', errors: rejected }, frames: [] };
       frames.length = 0;
       const input = Buffer.from(c.packet);
-      if (sw.receive) sw.receive(c.inPort, input);
+      if (inject === 'packet_out') {
+        const replies = sw.handleMessage({ type: 'packet_out', bufferId: 0xffffffff, inPort: c.inPort, actions: [{ type: 'output', port: 0xfffffff9 /* OFPP_TABLE */, maxLen: 0 }], data: input });
+        if (replies.length > 0) throw new Error(`emulator refused the injecting packet_out: ${JSON.stringify(replies.map((r) => r.type))}`);
+      } else if (sw.receive) sw.receive(c.inPort, input);
       else ports.get(c.inPort)!.receive(input);
       clock.runAll();
       const outputs: VerdictOutput[] = frames.map((f) => ({ port: f.port, ...(f.reason !== undefined ? { reason: f.reason } : {}), headers: headerView(f.frame) }));

@@ -349,15 +349,16 @@ export function applyDatapathActions(text: string, start: HeaderView, portOf: (d
 
 /**
  * OVS's internal packet-in reason (the `reason` of a trace's controller userspace action) as an OpenFlow 1.3
- * controller receives it (ofp-packet.c encode_packet_in_reason): action_set (3), group (4), packet_out (5) and
- * explicit_miss (6, the controller action of a table-miss flow) are sent as ACTION (1); implicit_miss (7) as
- * NO_MATCH (0). Undefined when OVS's default asynchronous configuration for the controller (no SET_ASYNC sent;
+ * controller receives it: action_set (3), group (4) and packet_out (5) are sent as ACTION (1); explicit_miss (6, the
+ * controller action of a table-miss flow hit by traffic from a port) as NO_MATCH (0): the packet-ins OVS 3.1 sent
+ * for exactly that in test/fixtures/openflow/ovs/packet_in-*.hex (the L2 app's table-miss flow) carry reason 0. Undefined when OVS's default asynchronous configuration for the controller (no SET_ASYNC sent;
  * ofputil_async_cfg_default: every reason but INVALID_TTL, and no implicit miss from OpenFlow 1.3 on) suppresses
  * the packet-in: then nothing reaches the controller.
  */
 export function wireReason(r: number): number | undefined {
   if (r === 2 || r === 7) return undefined;
-  if (r === 3 || r === 4 || r === 5 || r === 6) return 1;
+  if (r === 3 || r === 4 || r === 5) return 1;
+  if (r === 6) return 0;
   return r;
 }
 

@@ -60,6 +60,12 @@ export interface ActionEnv {
   packetOut: boolean;
   /** Check set_field/pop/TTL prerequisites against the match (false for group buckets, as OVS). */
   checkPrereqs: boolean;
+  /**
+   * Actions of a write_actions instruction. OVS cannot check the consistency of an action set, so the checks it makes
+   * by narrowing usable protocols (pop_vlan, pop_mpls, TTL actions) do not apply there; set_field prerequisites,
+   * which are hard errors, still do.
+   */
+  inActionSet?: boolean;
 }
 
 /** Fields a set_field may write (OVS's writable fields). */
@@ -105,6 +111,8 @@ export function compileActions(actions: readonly Action[], st: PrereqState, env:
 
 function compileAction(a: Action, st: PrereqState, env: ActionEnv): CompiledAction {
   const strict = env.checkPrereqs;
+  /** The consistency checks OVS skips inside an action set. */
+  const consistency = strict && env.inActionSet !== true;
   switch (a.type) {
     case 'output': {
       if (!isValidOutPort(a.port, env.packetOut)) badAction(OFPBAC.BAD_OUT_PORT, `bad output port ${a.port}`);
@@ -136,7 +144,7 @@ function compileAction(a: Action, st: PrereqState, env: ActionEnv): CompiledActi
       return c;
     }
     case 'pop_vlan': {
-      if (strict && !st.vlanPresent) badAction(OFPBAC.MATCH_INCONSISTENT, 'pop_vlan needs a VLAN tag in the match');
+      if (consistency && !st.vlanPresent) badAction(OFPBAC.MATCH_INCONSISTENT, 'pop_vlan needs a VLAN tag in the match');
       st.vlanPresent = false;
       const c = new CompiledAction(OP.POP_VLAN, a);
       c.setSlot = SET_SLOT.POP_VLAN;
@@ -153,7 +161,7 @@ function compileAction(a: Action, st: PrereqState, env: ActionEnv): CompiledActi
       return c;
     }
     case 'pop_mpls': {
-      if (strict && st.ethType !== 0x8847 && st.ethType !== 0x8848) badAction(OFPBAC.MATCH_INCONSISTENT, 'pop_mpls needs an MPLS match');
+      if (consistency && st.ethType !== 0x8847 && st.ethType !== 0x8848) badAction(OFPBAC.MATCH_INCONSISTENT, 'pop_mpls needs an MPLS match');
       st.ethType = a.ethertype;
       const c = new CompiledAction(OP.POP_MPLS, a);
       c.arg = a.ethertype;
@@ -162,7 +170,7 @@ function compileAction(a: Action, st: PrereqState, env: ActionEnv): CompiledActi
     }
     case 'set_nw_ttl':
     case 'dec_nw_ttl': {
-      if (strict && st.ethType !== 0x0800 && st.ethType !== 0x86dd) badAction(OFPBAC.MATCH_INCONSISTENT, `${a.type} needs an IP match`);
+      if (consistency && st.ethType !== 0x0800 && st.ethType !== 0x86dd) badAction(OFPBAC.MATCH_INCONSISTENT, `${a.type} needs an IP match`);
       const c = new CompiledAction(a.type === 'set_nw_ttl' ? OP.SET_NW_TTL : OP.DEC_NW_TTL, a);
       if (a.type === 'set_nw_ttl') {
         c.arg = a.ttl;
@@ -175,7 +183,7 @@ function compileAction(a: Action, st: PrereqState, env: ActionEnv): CompiledActi
     case 'dec_mpls_ttl':
     case 'copy_ttl_in':
     case 'copy_ttl_out': {
-      if (strict && st.ethType !== 0x8847 && st.ethType !== 0x8848) badAction(OFPBAC.MATCH_INCONSISTENT, `${a.type} needs an MPLS match`);
+      if (consistency && st.ethType !== 0x8847 && st.ethType !== 0x8848) badAction(OFPBAC.MATCH_INCONSISTENT, `${a.type} needs an MPLS match`);
       const op =
         a.type === 'set_mpls_ttl' ? OP.SET_MPLS_TTL : a.type === 'dec_mpls_ttl' ? OP.DEC_MPLS_TTL : a.type === 'copy_ttl_in' ? OP.COPY_TTL_IN : OP.COPY_TTL_OUT;
       const c = new CompiledAction(op, a);
@@ -611,8 +619,9 @@ function splice(ctx: PacketCtx, at: number, insert: number, remove: number): Buf
 function pushVlan(ctx: PacketCtx, tpid: number): void {
   const key = ctx.key;
   if (ctx.frame.length < 14) return;
-  // The new tag copies the TCI of the current outer tag, if any (VID 0, PCP 0 otherwise).
-  const tci = key.vlanOff >= 0 ? get16(ctx.frame, key.vlanOff + 2) : 0;
+  // As OVS (vlan-limit 1) does: the new outer tag starts with TCI 0 (VID 0, PCP 0) even on a tagged packet, and a
+  // set_field after the push fills it (checked with real packets by the conformance suite).
+  const tci = 0;
   const b = splice(ctx, 12, 4, 0);
   put16(b, 12, tpid);
   put16(b, 14, tci);

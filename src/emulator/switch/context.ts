@@ -75,6 +75,11 @@ export class PacketCtx {
   queueId = 0;
   /** True for a packet from PACKET_OUT (OFPP_TABLE allowed). */
   fromController = false;
+  /**
+   * True for the whole life of a packet injected by PACKET_OUT, also after OFPP_TABLE hands it to the pipeline: its
+   * packet-ins carry reason ACTION (OVS's packet_out reason, as an OpenFlow 1.3 controller receives it).
+   */
+  inPacketOut = false;
   actionSet: ActionSet | null = null;
   /** Trace recorder, when tracing. */
   trace: TraceSink | null = null;
@@ -89,6 +94,7 @@ export class PacketCtx {
     this.missFlow = false;
     this.queueId = 0;
     this.fromController = false;
+    this.inPacketOut = false;
     if (this.actionSet !== null) this.actionSet.clear();
     this.trace = null;
   }
@@ -120,6 +126,7 @@ export class PacketCtx {
     c.missFlow = this.missFlow;
     c.queueId = this.queueId;
     c.fromController = this.fromController;
+    c.inPacketOut = this.inPacketOut;
     c.trace = this.trace;
     return c;
   }

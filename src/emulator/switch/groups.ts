@@ -93,8 +93,6 @@ export class GroupTable {
         const g = this.build(m, now);
         const old = this.groups.get(m.groupId);
         if (old === undefined) badGroup(OFPGMFC.UNKNOWN_GROUP, `group ${m.groupId} unknown`);
-        g.packetCount = old.packetCount;
-        g.byteCount = old.byteCount;
         const kept = new Group(g.groupId, g.groupType, g.buckets, g.compiled, old.created);
         kept.packetCount = old.packetCount;
         kept.byteCount = old.byteCount;

@@ -63,7 +63,7 @@ export function compileInstructions(insts: readonly Instruction[], cm: CompiledM
         p.clear = true;
         break;
       case 'write_actions':
-        p.write = compileActions(i.actions, { ...st }, env);
+        p.write = compileActions(i.actions, { ...st }, { ...env, inActionSet: true });
         break;
       case 'write_metadata':
         p.hasMeta = true;

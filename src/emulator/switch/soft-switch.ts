@@ -55,7 +55,7 @@ import { OfpRequestError } from './errors';
 import { extractKey, K } from './flow-key';
 import { type FlowCriteria, FlowEntry, FlowTables } from './flow-table';
 import { GroupTable } from './groups';
-import { compileMatch, prereqStateOf, type CompiledMatch } from './match';
+import { compileMatch, type CompiledMatch } from './match';
 import { MeterTable } from './meters';
 import { type TraceResult, trace as traceSwitch } from './trace';
 import { compileInstructions, FlowProgram, type PipelineHost, type PipelineTrace, runPipeline } from './pipeline';
@@ -384,7 +384,7 @@ export class SoftSwitch implements PipelineHost, ActionHost {
         this.transmit(ctx, inPort);
         return;
       case OFPP.CONTROLLER:
-        this.packetIn(ctx, ctx.missFlow ? OFPR.NO_MATCH : OFPR.ACTION, maxLen);
+        this.packetIn(ctx, ctx.missFlow && !ctx.inPacketOut ? OFPR.NO_MATCH : OFPR.ACTION, maxLen);
         return;
       case OFPP.FLOOD:
       case OFPP.ALL:
@@ -942,6 +942,7 @@ export class SoftSwitch implements PipelineHost, ActionHost {
       w[K.TUNNEL_ID + 1] = 0;
       extractKey(frame, ctx.key);
       ctx.fromController = true;
+      ctx.inPacketOut = actions !== null;
       if (actions === null) {
         ctx.fromController = false;
         runPipeline(ctx, this, 0, this.tracer);
@@ -987,7 +988,8 @@ export class SoftSwitch implements PipelineHost, ActionHost {
   }
 
   private statsCriteria(b: { tableId: number; outPort: number; outGroup: number; cookie: bigint; cookieMask: bigint; match: Match }): FlowCriteria {
-    if (b.tableId !== 0xff && b.tableId >= this.nTables) {
+    // OVS accepts its hidden table 254 in stats requests (it holds only internal flows).
+    if (b.tableId !== 0xff && b.tableId >= this.nTables && !(b.tableId === 254 && this.nTables === 254)) {
       throw new OfpRequestError(OFPET.BAD_REQUEST, OFPBRC.BAD_TABLE_ID, `table ${b.tableId}`);
     }
     return {

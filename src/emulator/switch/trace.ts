@@ -171,7 +171,12 @@ function fmtFields(f: Record<string, OxmValue>): string {
 function fmtMatch(m: Match): string {
   if (m.length === 0) return '(any)';
   return m
-    .map((t) => (t.field === 'raw' ? 'raw' : `${t.field}=${fmtValue(t.value)}${t.mask !== undefined ? `/${fmtValue(t.mask)}` : ''}`))
+    .map((t) => {
+      if (t.field === 'raw') return 'raw';
+      const v = t.field === 'eth_type' || t.field === 'vlan_vid' ? `0x${(t.value as number).toString(16)}` : fmtValue(t.value);
+      const mask = t.mask === undefined ? '' : `/${t.field === 'vlan_vid' ? `0x${(t.mask as number).toString(16)}` : fmtValue(t.mask)}`;
+      return `${t.field}=${v}${mask}`;
+    })
     .join(',');
 }
 

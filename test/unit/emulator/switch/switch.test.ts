@@ -139,7 +139,9 @@ test('packet_out to OFPP_TABLE runs the pipeline (metadata reaches packet-in mat
   s.ok({ tableId: 2, priority: 0, cookie: 10n, match: [], instructions: [apply(out(CONTROLLER, 50))] });
   s.send({ type: 'packet_out', bufferId: 0xffffffff, inPort: CONTROLLER, actions: [out(TABLE)], data: udp() });
   const pin = s.async[0] as MessageOf<'packet_in'>;
-  assert.deepEqual([pin.tableId, pin.cookie, pin.reason], [2, 10n, 0]);
+  // reason ACTION: OVS reports a packet injected by PACKET_OUT with its packet_out reason, ACTION in OpenFlow 1.3,
+  // even when it reaches the controller through a table-miss flow (seen on OVS 3.1 by the conformance suite).
+  assert.deepEqual([pin.tableId, pin.cookie, pin.reason], [2, 10n, 1]);
   assert.deepEqual(pin.match, [{ field: 'in_port', value: CONTROLLER }, { field: 'metadata', value: 0x55n }]);
 });
 
