@@ -9,14 +9,11 @@
  * The output is accepted by {@link parseFlow} (stats keywords are ignored there), and printing that parse again
  * gives the same text.
  */
-import { OFPFF, OFPG, OFPP, OFPTT } from '../../codec/openflow/constants';
+import { OFPFC, OFPFF, OFPG, OFPP, OFPTT } from '../../codec/openflow/constants';
 import type { FlowStats, MessageOf } from '../../codec/openflow/types';
 import { formatInstructions } from './format-actions';
 import { formatMatch } from './format-match';
 import { hexAlt, portText } from './values';
-
-export { formatMatch } from './format-match';
-export { formatAction, formatActions, formatInstructions } from './format-actions';
 
 /** Options of {@link formatFlow}. */
 export interface FormatFlowOptions {
@@ -64,7 +61,7 @@ export function formatFlow(flow: MessageOf<'flow_mod'> | FlowStats, opts: Format
   }
   const match = formatMatch(flow.match, { priority: flow.priority });
   if (match !== '') s += `${match} `;
-  const isDelete = !stats && (flow.command === 3 || flow.command === 4);
+  const isDelete = !stats && (flow.command === OFPFC.DELETE || flow.command === OFPFC.DELETE_STRICT);
   if (isDelete) return s.replace(/[, ]+$/, '');
   return `${s}actions=${formatInstructions(flow.instructions)}`;
 }
