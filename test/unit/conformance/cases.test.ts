@@ -99,7 +99,7 @@ describe('OVS datapath actions interpreter', () => {
     assert.deepEqual(outs.map((o) => [o.port, o.reason]), [['CONTROLLER', 0]]);
     const fromPacketOut = applyDatapathActions('userspace(pid=0,controller(reason=5,dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535))', start, portOf);
     assert.deepEqual(fromPacketOut.map((o) => [o.port, o.reason]), [['CONTROLLER', 1]]);
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map(wireReason), [0, 1, undefined, 1, 1, 1, 1, undefined]);
+    assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map(wireReason), [0, 1, undefined, 1, 1, 1, 0, undefined]);
     assert.deepEqual(applyDatapathActions('userspace(pid=0,controller(reason=2,dont_send=0)),2', start, portOf).map((o) => o.port), [3], 'no INVALID_TTL packet-in by default');
   });
 
