@@ -8,6 +8,7 @@ import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
 import { runEmulatorBench } from '../../bench/emulator/run';
 import { registerLabCommands } from './lab-command';
 import { registerEmulatorCommands } from './emulator-command';
+import { registerTraceCommand } from './trace-command';
 
 /** Parses a positive integer option. */
 export function positiveInt(value: string): number {
@@ -69,6 +70,7 @@ export function buildProgram(): Command {
   registerLabCommands(lab);
 
   registerEmulatorCommands(program);
+  registerTraceCommand(program);
 
   const bench = program.command('bench').description('benchmarks that print their figures');
   bench

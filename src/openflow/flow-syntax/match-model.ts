@@ -8,7 +8,7 @@
  * a UDP flow becomes `udp_src`, `icmp,tp_src=8` is `icmp_type=8`, and {@link toOxm} drops fields whose
  * prerequisites the match does not meet (OVS "normalizes" them away), emitting the rest in OVS's OXM order.
  */
-import type { Match, OxmTlv } from '../../codec/openflow/types';
+import type { Match, OxmBasic, OxmTlv } from '../../codec/openflow/types';
 import { OFPVID_PRESENT } from '../../codec/openflow/constants';
 import { ipv4FromNumber } from '../../core/addr';
 import { IPV6_ALL, MAC_ALL, ipv4ToNum, ipv6Text, ipv6ToBig, macText, macToBig, type Masked } from './values';
@@ -81,93 +81,101 @@ export function isNd(m: MatchModel): boolean {
   );
 }
 
-function pushMasked(out: Match, field: OxmTlv['field'], v: Masked<number> | Masked<bigint>, full: number | bigint, toValue: (x: never) => string | number | bigint): void {
-  const conv = toValue as (x: number | bigint) => string | number | bigint;
-  if (v.m === full) out.push({ field, value: conv(v.v) } as OxmTlv);
-  else if (v.m !== 0 && v.m !== 0n) out.push({ field, value: conv(v.v), mask: conv(v.m) } as OxmTlv);
+type Conv = (x: number | bigint) => string | number | bigint;
+
+const id: Conv = (x) => x;
+const mac: Conv = (x) => macText(x as bigint);
+const ip4: Conv = (x) => ipv4FromNumber(x as number);
+const ip6: Conv = (x) => ipv6Text(x as bigint);
+
+/** Collects OXM TLVs and remembers which model slots made it into the match. */
+class Emitter {
+  readonly out: Match = [];
+  readonly used = new Set<Slot>();
+
+  exact(slot: Slot | undefined, field: OxmBasic['field'], value: number): void {
+    this.out.push({ field, value });
+    if (slot) this.used.add(slot);
+  }
+
+  /** A maskable field: no mask when all ones, nothing at all when the mask is zero. */
+  masked(slot: Slot, field: OxmBasic['field'], v: Masked<number> | Masked<bigint> | undefined, full: number | bigint, conv: Conv): void {
+    if (v === undefined) return;
+    if (v.m === full) this.out.push({ field, value: conv(v.v) });
+    else if (v.m !== 0 && v.m !== 0n) this.out.push({ field, value: conv(v.v), mask: conv(v.m) });
+    this.used.add(slot);
+  }
 }
 
-const id = (x: never): never => x;
-const mac = (x: never): string => macText(x as bigint);
-const ip4 = (x: never): string => ipv4FromNumber(x as number);
-const ip6 = (x: never): string => ipv6Text(x as bigint);
+const U64_ALL = 0xffffffffffffffffn;
 
 /**
  * Converts the model to an OXM match in the order Open vSwitch 3.1 emits for OpenFlow 1.3, leaving out fields
  * whose prerequisites are not met. Returns the match and the slots that were dropped.
  */
 export function toOxm(m: MatchModel): { match: Match; dropped: Slot[] } {
-  const out: Match = [];
-  const used = new Set<Slot>();
-  const use = (s: Slot): void => void used.add(s);
-  if (m.inPort !== undefined) {
-    out.push({ field: 'in_port', value: m.inPort });
-    use('inPort');
-  }
-  if (m.dlSrc) (pushMasked(out, 'eth_src', m.dlSrc, MAC_ALL, mac), use('dlSrc'));
-  if (m.dlDst) (pushMasked(out, 'eth_dst', m.dlDst, MAC_ALL, mac), use('dlDst'));
-  if (m.dlType !== undefined) (out.push({ field: 'eth_type', value: m.dlType }), use('dlType'));
+  const e = new Emitter();
+  if (m.inPort !== undefined) e.exact('inPort', 'in_port', m.inPort);
+  e.masked('dlSrc', 'eth_src', m.dlSrc, MAC_ALL, mac);
+  e.masked('dlDst', 'eth_dst', m.dlDst, MAC_ALL, mac);
+  if (m.dlType !== undefined) e.exact('dlType', 'eth_type', m.dlType);
   // VLAN: OXM vlan_vid carries VID + the CFI (OFPVID_PRESENT) bit; vlan_pcp only when a VLAN is required.
   const vid = m.tci & 0x1fff;
   const vidMask = m.tciMask & 0x1fff;
-  if (vidMask === 0x1fff) out.push({ field: 'vlan_vid', value: vid });
-  else if (vidMask !== 0) out.push({ field: 'vlan_vid', value: vid, mask: vidMask });
-  if (vid !== 0 && (m.tciMask & TCI.PCP) !== 0) out.push({ field: 'vlan_pcp', value: (m.tci >>> 13) & 7 });
-  if (m.tciMask !== 0) use('vlan');
+  if (vidMask === 0x1fff) e.out.push({ field: 'vlan_vid', value: vid });
+  else if (vidMask !== 0) e.out.push({ field: 'vlan_vid', value: vid, mask: vidMask });
+  if (vid !== 0 && (m.tciMask & TCI.PCP) !== 0) e.out.push({ field: 'vlan_pcp', value: (m.tci >>> 13) & 7 });
   if (isMpls(m)) {
-    if (m.mplsTc !== undefined) (out.push({ field: 'mpls_tc', value: m.mplsTc }), use('mplsTc'));
-    if (m.mplsBos !== undefined) (out.push({ field: 'mpls_bos', value: m.mplsBos }), use('mplsBos'));
-    if (m.mplsLabel !== undefined) (out.push({ field: 'mpls_label', value: m.mplsLabel }), use('mplsLabel'));
+    if (m.mplsTc !== undefined) e.exact('mplsTc', 'mpls_tc', m.mplsTc);
+    if (m.mplsBos !== undefined) e.exact('mplsBos', 'mpls_bos', m.mplsBos);
+    if (m.mplsLabel !== undefined) e.exact('mplsLabel', 'mpls_label', m.mplsLabel);
   }
   if (isIp(m) || isIpv6(m)) {
     if (isIp(m)) {
-      if (m.nwSrc) (pushMasked(out, 'ipv4_src', m.nwSrc, 0xffffffff, ip4), use('nwSrc'));
-      if (m.nwDst) (pushMasked(out, 'ipv4_dst', m.nwDst, 0xffffffff, ip4), use('nwDst'));
+      e.masked('nwSrc', 'ipv4_src', m.nwSrc, 0xffffffff, ip4);
+      e.masked('nwDst', 'ipv4_dst', m.nwDst, 0xffffffff, ip4);
     } else {
-      if (m.ipv6Src) (pushMasked(out, 'ipv6_src', m.ipv6Src, IPV6_ALL, ip6), use('ipv6Src'));
-      if (m.ipv6Dst) (pushMasked(out, 'ipv6_dst', m.ipv6Dst, IPV6_ALL, ip6), use('ipv6Dst'));
-      if (m.ipv6Label) (pushMasked(out, 'ipv6_flabel', m.ipv6Label, 0xfffff, id), use('ipv6Label'));
+      e.masked('ipv6Src', 'ipv6_src', m.ipv6Src, IPV6_ALL, ip6);
+      e.masked('ipv6Dst', 'ipv6_dst', m.ipv6Dst, IPV6_ALL, ip6);
+      e.masked('ipv6Label', 'ipv6_flabel', m.ipv6Label, 0xfffff, id);
     }
-    if (m.dscp !== undefined) (out.push({ field: 'ip_dscp', value: m.dscp }), use('dscp'));
-    if (m.ecn !== undefined) (out.push({ field: 'ip_ecn', value: m.ecn }), use('ecn'));
+    if (m.dscp !== undefined) e.exact('dscp', 'ip_dscp', m.dscp);
+    if (m.ecn !== undefined) e.exact('ecn', 'ip_ecn', m.ecn);
     if (m.nwProto !== undefined) {
-      out.push({ field: 'ip_proto', value: m.nwProto });
-      use('nwProto');
+      e.exact('nwProto', 'ip_proto', m.nwProto);
       const p = m.nwProto;
       const l4 = p === PROTO.TCP ? 'tcp' : p === PROTO.UDP ? 'udp' : p === PROTO.SCTP ? 'sctp' : undefined;
       if (l4 !== undefined) {
-        if (m.tpSrc) (pushMasked(out, `${l4}_src`, m.tpSrc, 0xffff, id), use('tpSrc'));
-        if (m.tpDst) (pushMasked(out, `${l4}_dst`, m.tpDst, 0xffff, id), use('tpDst'));
-      } else if (p === PROTO.ICMP && isIp(m)) {
-        if (m.tpSrc) (out.push({ field: 'icmpv4_type', value: m.tpSrc.v & 0xff }), use('tpSrc'));
-        if (m.tpDst) (out.push({ field: 'icmpv4_code', value: m.tpDst.v & 0xff }), use('tpDst'));
-      } else if (p === PROTO.ICMPV6 && isIpv6(m)) {
-        if (m.tpSrc) (out.push({ field: 'icmpv6_type', value: m.tpSrc.v & 0xff }), use('tpSrc'));
-        if (m.tpDst) (out.push({ field: 'icmpv6_code', value: m.tpDst.v & 0xff }), use('tpDst'));
-        if (isNd(m)) {
-          if (m.ndTarget) (pushMasked(out, 'ipv6_nd_target', m.ndTarget, IPV6_ALL, ip6), use('ndTarget'));
+        e.masked('tpSrc', `${l4}_src`, m.tpSrc, 0xffff, id);
+        e.masked('tpDst', `${l4}_dst`, m.tpDst, 0xffff, id);
+      } else if ((p === PROTO.ICMP && isIp(m)) || (p === PROTO.ICMPV6 && isIpv6(m))) {
+        const v6 = p === PROTO.ICMPV6;
+        if (m.tpSrc) e.exact('tpSrc', v6 ? 'icmpv6_type' : 'icmpv4_type', m.tpSrc.v & 0xff);
+        if (m.tpDst) e.exact('tpDst', v6 ? 'icmpv6_code' : 'icmpv4_code', m.tpDst.v & 0xff);
+        if (v6 && isNd(m)) {
+          e.masked('ndTarget', 'ipv6_nd_target', m.ndTarget, IPV6_ALL, ip6);
           const type = m.tpSrc!.v & 0xff;
-          if (type === 135 && m.arpSha) (pushMasked(out, 'ipv6_nd_sll', m.arpSha, MAC_ALL, mac), use('arpSha'));
-          if (type === 136 && m.arpTha) (pushMasked(out, 'ipv6_nd_tll', m.arpTha, MAC_ALL, mac), use('arpTha'));
+          if (type === 135) e.masked('arpSha', 'ipv6_nd_sll', m.arpSha, MAC_ALL, mac);
+          if (type === 136) e.masked('arpTha', 'ipv6_nd_tll', m.arpTha, MAC_ALL, mac);
         }
       }
     }
   } else if (isArp(m)) {
-    if (m.nwProto !== undefined) (out.push({ field: 'arp_op', value: m.nwProto }), use('nwProto'));
-    if (m.nwSrc) (pushMasked(out, 'arp_spa', m.nwSrc, 0xffffffff, ip4), use('nwSrc'));
-    if (m.nwDst) (pushMasked(out, 'arp_tpa', m.nwDst, 0xffffffff, ip4), use('nwDst'));
-    if (m.arpSha) (pushMasked(out, 'arp_sha', m.arpSha, MAC_ALL, mac), use('arpSha'));
-    if (m.arpTha) (pushMasked(out, 'arp_tha', m.arpTha, MAC_ALL, mac), use('arpTha'));
+    if (m.nwProto !== undefined) e.exact('nwProto', 'arp_op', m.nwProto);
+    e.masked('nwSrc', 'arp_spa', m.nwSrc, 0xffffffff, ip4);
+    e.masked('nwDst', 'arp_tpa', m.nwDst, 0xffffffff, ip4);
+    e.masked('arpSha', 'arp_sha', m.arpSha, MAC_ALL, mac);
+    e.masked('arpTha', 'arp_tha', m.arpTha, MAC_ALL, mac);
   }
-  if (m.tunId) (pushMasked(out, 'tunnel_id', m.tunId, 0xffffffffffffffffn, id), use('tunId'));
-  if (m.metadata) (pushMasked(out, 'metadata', m.metadata, 0xffffffffffffffffn, id), use('metadata'));
-  out.push(...m.extra);
+  e.masked('tunId', 'tunnel_id', m.tunId, U64_ALL, id);
+  e.masked('metadata', 'metadata', m.metadata, U64_ALL, id);
+  e.out.push(...m.extra);
   const dropped: Slot[] = [];
   for (const k of Object.keys(m) as (keyof MatchModel)[]) {
     if (k === 'extra' || k === 'tci' || k === 'tciMask' || m[k] === undefined) continue;
-    if (!used.has(k as Slot)) dropped.push(k as Slot);
+    if (!e.used.has(k as Slot)) dropped.push(k as Slot);
   }
-  return { match: out, dropped };
+  return { match: e.out, dropped };
 }
 
 const num = (v: unknown): number => v as number;

@@ -179,7 +179,9 @@ class ActionParser {
         }
         const ipAny = c.dlType === ETH.IP || c.dlType === ETH.IPV6;
         const l4 = !ipAny ? undefined : c.nwProto === PROTO.TCP ? 'tcp' : c.nwProto === PROTO.UDP ? 'udp' : c.nwProto === PROTO.SCTP ? 'sctp' : undefined;
-        if (l4 === undefined) this.check(item, 'tcp', name);
+        if (l4 === undefined) {
+          this.fail(item.namePos, `${name} lacks correct prerequisites (OVS rejects it for OpenFlow 1.3)`, 'a flow that matches tcp, udp or sctp (or tcp6, udp6, sctp6)');
+        }
         out.push({ type: 'set_field', field: { field: `${l4!}_${name.endsWith('src') ? 'src' : 'dst'}` as 'tcp_src', value: port } });
         return;
       }

@@ -78,7 +78,7 @@ const ALL_KEYWORDS: readonly string[] = [
  */
 export function parseFlow(text: string, opts: ParseFlowOptions = {}): MessageOf<'flow_mod'> {
   const command = opts.command ?? 'add';
-  if (!(command in COMMANDS)) throw syntaxError(text, 0, `unknown command "${String(command)}"`, Object.keys(COMMANDS).join(', '));
+  if (!Object.hasOwn(COMMANDS, command)) throw syntaxError(text, 0, `unknown command "${String(command)}"`, Object.keys(COMMANDS).join(', '));
   const isDelete = command === 'delete' || command === 'delete_strict';
   const isAdd = command === 'add';
   const warn = (message: string, field: string, position: number): void => opts.onWarning?.({ message, field, position });

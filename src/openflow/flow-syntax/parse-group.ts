@@ -123,7 +123,7 @@ export function parseGroup(text: string, opts: { command?: GroupCommand } = {}):
     if (starts.length > 0) throw syntaxError(text, starts[0]!.key, 'a group delete takes no buckets', 'group_id only');
     return { type: 'group_mod', command: COMMANDS.delete, groupType: groupType ?? OFPGT.ALL, groupId: groupId ?? OFPG.ALL, buckets: [] };
   }
-  if (!(command in COMMANDS)) throw syntaxError(text, 0, `unknown command "${String(command)}"`, 'add, modify or delete');
+  if (!Object.hasOwn(COMMANDS, command)) throw syntaxError(text, 0, `unknown command "${String(command)}"`, 'add, modify or delete');
   if (groupId === undefined) throw syntaxError(text, 0, 'must specify a group_id', 'group_id=N');
   if (groupType === undefined) throw syntaxError(text, 0, 'must specify a type', 'type=all|select|indirect|ff');
   if (groupId > OFPG.MAX && groupId !== OFPG.ALL) throw syntaxError(text, 0, `invalid group id ${groupId}`, 'a group id from 0 to 4294967040');
