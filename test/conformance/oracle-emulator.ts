@@ -6,8 +6,7 @@
  * case's messages through handleMessage (OFPT_ERROR replies = refused); the packet is delivered on the in_port and
  * the clock run until idle. Every frame a port transmits and every packet-in becomes an output of the verdict.
  *
- * The switch is loaded at run time against the contract below, so this file compiles while the emulator is being
- * written; {@link loadSoftSwitch} reports what is missing.
+ * The oracle takes the switch class (normally SoftSwitch from src/emulator/switch) through the small contract below.
  */
 import { VirtualClock } from '../../src/core/clock';
 import type { Endpoint, Transmitter } from '../../src/emulator/net/endpoint';
@@ -24,28 +23,6 @@ export interface SoftSwitchLike {
 }
 
 export type SoftSwitchCtor = new (opts: { dpid: bigint; name: string; clock: VirtualClock; failMode: 'secure' | 'standalone' }) => SoftSwitchLike;
-
-/** The SoftSwitch class, or why it cannot be used. */
-export function loadSoftSwitch(): { ctor: SoftSwitchCtor } | { missing: string } {
-  let mod: Record<string, unknown> | undefined;
-  let why = '';
-  for (const path of ['../../src/emulator/switch', '../../src/emulator/switch/soft-switch']) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      mod = require(path) as Record<string, unknown>;
-      if (typeof mod.SoftSwitch === 'function') break;
-    } catch (e) {
-      why ||= (e as Error).message.split('\n')[0]!;
-    }
-  }
-  if (mod === undefined) return { missing: `src/emulator/switch cannot be loaded: ${why}` };
-  const ctor = mod.SoftSwitch;
-  if (typeof ctor !== 'function') return { missing: 'src/emulator/switch does not export SoftSwitch' };
-  for (const m of ['addPort', 'handleMessage']) {
-    if (typeof (ctor as { prototype: Record<string, unknown> }).prototype[m] !== 'function') return { missing: `SoftSwitch has no method ${m}` };
-  }
-  return { ctor: ctor as SoftSwitchCtor };
-}
 
 /** A frame out of the emulated switch (port or packet-in), in order of emission. */
 export interface EmulatedFrame {

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { allCases } from '../conformance/cases';
 import type { ConformanceCase } from '../conformance/cases/dsl';
-import { EmulatorOracle, loadSoftSwitch, type EmulatedFrame } from '../conformance/oracle-emulator';
+import { EmulatorOracle, type EmulatedFrame } from '../conformance/oracle-emulator';
+import { SoftSwitch } from '../../src/emulator/switch';
 import { OvsOracle, type CapturedFrame } from '../conformance/oracle-ovs';
 import { DOWN_PORT, marker } from '../conformance/cases/dsl';
 import { canonicalOutputs, describeHeaders, explainMismatch, headerView, observable, verdictsAgree, type Verdict } from '../conformance/verdict';
@@ -24,15 +25,13 @@ const cases = allCases();
  */
 const realCases = process.env.XSITE_CONFORMANCE_REAL === 'subset' ? cases.filter((c) => c.real) : cases.filter((c) => c.real || c.packet.includes(marker(c.name)));
 
-type Outcome = 'agree' | 'disagree' | 'oracle-error' | 'no-emulator';
+type Outcome = 'agree' | 'disagree' | 'oracle-error';
 
 describe('OpenFlow conformance: emulator vs Open vSwitch', { skip: labSkipReason(), concurrency: false }, () => {
   let ovs: OvsOracle | undefined;
   const ovsVerdicts = new Map<string, Verdict>();
   let captured = new Map<string, CapturedFrame[]>();
-  const loaded = loadSoftSwitch();
-  const emu = 'ctor' in loaded ? new EmulatorOracle(loaded.ctor) : undefined;
-  const missing = 'missing' in loaded ? loaded.missing : '';
+  const emu = new EmulatorOracle(SoftSwitch);
   const outcomes = new Map<string, { family: string; outcome: Outcome }>();
   const realOutcomes = new Map<string, Outcome>();
   let ovsMs = 0;
@@ -58,9 +57,6 @@ describe('OpenFlow conformance: emulator vs Open vSwitch', { skip: labSkipReason
     assert.ok(cases.filter((c) => c.real).every((c) => realCases.includes(c)), 'every case flagged real is sent for real');
   });
 
-  it('the emulator switch (src/emulator/switch SoftSwitch) is available', () => {
-    assert.ok(emu, missing);
-  });
 
   describe('verdicts (ofproto/trace vs emulator)', () => {
     for (const c of cases) {
@@ -70,11 +66,6 @@ describe('OpenFlow conformance: emulator vs Open vSwitch', { skip: labSkipReason
         if (o.kind === 'oracle-error') {
           outcomes.set(c.name, { family: c.family, outcome: 'oracle-error' });
           assert.fail(`the OVS oracle failed on ${c.name}: ${o.message}`);
-        }
-        if (!emu) {
-          outcomes.set(c.name, { family: c.family, outcome: 'no-emulator' });
-          t.skip(`no emulator: ${missing}`);
-          return;
         }
         // Port DOWN_PORT's link is down: OVS emits to it, nothing leaves; compare what can be observed.
         const e = observable(emu.run(c).verdict, [DOWN_PORT]);
@@ -100,11 +91,6 @@ describe('OpenFlow conformance: emulator vs Open vSwitch', { skip: labSkipReason
           );
           assert.deepEqual(fromWire, fromTrace, `oracle self-check for ${c.name}: real OVS output differs from its trace`);
         }
-        if (!emu) {
-          realOutcomes.set(c.name, 'no-emulator');
-          t.skip(`no emulator: ${missing}`);
-          return;
-        }
         // Injected the way the OVS side was (PACKET_OUT to OFPP_TABLE), so packet-in reasons compare like for like.
         const run = emu.run(c, 'packet_out');
         const want = byPort(got);
@@ -119,22 +105,22 @@ describe('OpenFlow conformance: emulator vs Open vSwitch', { skip: labSkipReason
   it('summary', (t) => {
     const fams = new Map<string, Record<Outcome, number>>();
     for (const { family, outcome } of outcomes.values()) {
-      const r = fams.get(family) ?? { agree: 0, disagree: 0, 'oracle-error': 0, 'no-emulator': 0 };
+      const r = fams.get(family) ?? { agree: 0, disagree: 0, 'oracle-error': 0 };
       r[outcome]++;
       fams.set(family, r);
     }
-    const total = { agree: 0, disagree: 0, 'oracle-error': 0, 'no-emulator': 0 };
+    const total = { agree: 0, disagree: 0, 'oracle-error': 0 };
     t.diagnostic(`conformance: ${cases.length} cases (OVS side ${ovsMs} ms), ${realCases.length} real-packet cases (${realMs} ms)`);
     for (const [family, r] of fams) {
       for (const k of Object.keys(total) as Outcome[]) total[k] += r[k];
       t.diagnostic(
-        `  ${family.padEnd(18)} ${String(r.agree + r.disagree + r['oracle-error'] + r['no-emulator']).padStart(3)} cases: ${r.agree} agree, ${r.disagree} disagree` +
-          `${r['oracle-error'] ? `, ${r['oracle-error']} oracle errors` : ''}${r['no-emulator'] ? `, ${r['no-emulator']} not run (no emulator)` : ''}`,
+        `  ${family.padEnd(18)} ${String(r.agree + r.disagree + r['oracle-error']).padStart(3)} cases: ${r.agree} agree, ${r.disagree} disagree` +
+          `${r['oracle-error'] ? `, ${r['oracle-error']} oracle errors` : ''}`,
       );
     }
-    t.diagnostic(`  total: ${total.agree} agree, ${total.disagree} disagree, ${total['oracle-error']} oracle errors, ${total['no-emulator']} not run`);
+    t.diagnostic(`  total: ${total.agree} agree, ${total.disagree} disagree, ${total['oracle-error']} oracle errors`);
     const rv = [...realOutcomes.values()];
-    t.diagnostic(`  real packets: ${rv.filter((x) => x === 'agree').length} agree, ${rv.filter((x) => x === 'disagree').length} disagree, ${rv.filter((x) => x === 'no-emulator').length} not run`);
+    t.diagnostic(`  real packets: ${rv.filter((x) => x === 'agree').length} agree, ${rv.filter((x) => x === 'disagree').length} disagree`);
     const bad = [...outcomes].filter(([, v]) => v.outcome === 'disagree').map(([k]) => k);
     if (bad.length > 0) t.diagnostic(`  disagreeing: ${bad.join(', ')}`);
   });
