@@ -121,11 +121,7 @@ export function encodeMultipartRequest(w: Writer, m: MessageOf<'multipart_reques
     case 'meter_config':
       return writeId(w, b.meterId, 'meter_id');
     case 'experimenter':
-      checkUint(b.experimenter, 0xffffffff, 'experimenter');
-      checkUint(b.expType, 0xffffffff, 'exp_type');
-      checkBytes(b.data, 'experimenter data');
-      w.u32(b.experimenter).u32(b.expType).bytes(b.data);
-      return;
+      return writeExperimenterBody(w, b);
   }
 }
 
@@ -197,11 +193,7 @@ export function encodeMultipartReply(w: Writer, m: MessageOf<'multipart_reply'>)
     case 'meter_config':
       return encodeMeterConfigs(w, b.configs);
     case 'experimenter':
-      checkUint(b.experimenter, 0xffffffff, 'experimenter');
-      checkUint(b.expType, 0xffffffff, 'exp_type');
-      checkBytes(b.data, 'experimenter data');
-      w.u32(b.experimenter).u32(b.expType).bytes(b.data);
-      return;
+      return writeExperimenterBody(w, b);
   }
 }
 
@@ -265,4 +257,12 @@ export function decodeMultipartReply(r: Reader): MessageOf<'multipart_reply'> {
       break;
   }
   return { type: 'multipart_reply', flags, body };
+}
+
+/** The body shared by experimenter multipart requests and replies: experimenter id, type, opaque data. */
+function writeExperimenterBody(w: Writer, b: { experimenter: number; expType: number; data: Buffer }): void {
+  checkUint(b.experimenter, 0xffffffff, 'experimenter');
+  checkUint(b.expType, 0xffffffff, 'exp_type');
+  checkBytes(b.data, 'experimenter data');
+  w.u32(b.experimenter).u32(b.expType).bytes(b.data);
 }
