@@ -208,52 +208,60 @@ export class SwitchConnection extends EventEmitter {
   }
 
   /**
-   * Applies `messages` atomically with the ONF bundle extension: open, add each, commit, await the commit reply.
-   * Rejects (and the switch discards the bundle) if any message is refused.
+   * Applies `messages` atomically with the ONF bundle extension: open, add each, a barrier, then commit, or discard
+   * when the switch refused an add. The barrier matters: OVS drops a refused bundle_add and would commit the rest,
+   * so committing before every add has been answered could apply half a bundle.
+   *
+   * Errors: OFP_BUNDLES_UNSUPPORTED (the switch does not know bundles; nothing was applied), OFP_BUNDLE_REFUSED
+   * (details.refused: the index, type and code of every refused message; nothing was applied), OFP_ERROR_REPLY.
    */
   async bundle(messages: OfpMessage[], opts: { bundleId?: number; flags?: number } = {}): Promise<void> {
     const bundleId = opts.bundleId ?? (this.allocXid() & 0x7fffffff);
     const flags = opts.flags ?? ONF_BF.ATOMIC;
     const ctl = (ctrlType: number): OfpMessage => ({ type: 'bundle_control', bundleId, ctrlType, flags, properties: [] });
-    await this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control');
-    const addErrors: Promise<never>[] = [];
-    const addXids: number[] = [];
-    for (const message of messages) {
-      const xid = this.allocXid();
-      addXids.push(xid);
-      // Errors for an added message come back with the add's xid; a clean add has no reply.
-      addErrors.push(
-        new Promise<never>((_, reject) => {
-          this.pending.set(xid, {
-            what: 'bundle_add',
-            expect: 'error',
-            resolve: () => undefined,
-            reject,
-            parts: [],
-            timer: setTimeout(() => this.pending.delete(xid), this.opts.requestTimeoutMs),
-          });
-        }),
-      );
-      this.sendRaw({ type: 'bundle_add', bundleId, flags, message: { ...message, xid }, properties: [] }, xid);
-    }
-    const commit = this.request(ctl(ONF_BCT.COMMIT_REQUEST), 'bundle_control');
-    const failed = Promise.race(addErrors);
     try {
-      await Promise.race([commit, failed]);
-      const reply = await commit;
+      await this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control');
+    } catch (e) {
+      if (e instanceof OfpErrorReply && e.reply.type === 'error' && e.reply.errType === OFPET.BAD_REQUEST &&
+          (e.reply.code === OFPBRC.BAD_TYPE || e.reply.code === OFPBRC.BAD_EXPERIMENTER || e.reply.code === OFPBRC.BAD_EXP_TYPE)) {
+        throw new XsiteError('OFP_BUNDLES_UNSUPPORTED', `switch ${this.dpidHex} does not support bundles`);
+      }
+      throw e;
+    }
+    // An add has no reply of its own; a refusal is an OFPT_ERROR carrying the add's xid.
+    const indexOf = new Map<number, number>();
+    const refused: { index: number; errType: number; code: number }[] = [];
+    const onError = (m: MessageOf<'error'> | MessageOf<'error_experimenter'>) => {
+      const index = indexOf.get(m.xid ?? -1);
+      if (index === undefined) return;
+      refused.push(m.type === 'error' ? { index, errType: m.errType, code: m.code } : { index, errType: OFPET.EXPERIMENTER, code: m.expType });
+    };
+    this.on('ofp_error', onError);
+    try {
+      for (const [index, message] of messages.entries()) {
+        const xid = this.allocXid();
+        indexOf.set(xid, index);
+        this.sendRaw({ type: 'bundle_add', bundleId, flags, message: { ...message, xid }, properties: [] }, xid);
+        if (!this.writable) await this.drain();
+      }
+      await this.barrier();
+      if (refused.length > 0) {
+        await this.request(ctl(ONF_BCT.DISCARD_REQUEST), 'bundle_control').catch(() => undefined);
+        throw bundleRefused(refused, 'discarded');
+      }
+      let reply: MessageOf<'bundle_control'>;
+      try {
+        reply = await this.request(ctl(ONF_BCT.COMMIT_REQUEST), 'bundle_control');
+      } catch (e) {
+        // A message can also fail only at commit; its own error (with its add's xid) comes before the commit's.
+        if (e instanceof OfpErrorReply && refused.length > 0) throw bundleRefused(refused, 'commit failed');
+        throw e;
+      }
       if (reply.ctrlType !== ONF_BCT.COMMIT_REPLY) {
         throw new XsiteError('OFP_BUNDLE_FAILED', `unexpected bundle reply type ${reply.ctrlType}`);
       }
     } finally {
-      for (const xid of addXids) {
-        const p = this.pending.get(xid);
-        if (p !== undefined) {
-          clearTimeout(p.timer);
-          this.pending.delete(xid);
-        }
-      }
-      failed.catch(() => undefined);
-      commit.catch(() => undefined);
+      this.off('ofp_error', onError);
     }
   }
 
@@ -467,4 +475,13 @@ export function mergeMultipart(parts: MultipartReplyBody[]): MultipartReplyBody 
     default:
       return first;
   }
+}
+
+function bundleRefused(refused: { index: number; errType: number; code: number }[], what: string): XsiteError {
+  const first = refused[0]!;
+  return new XsiteError(
+    'OFP_BUNDLE_REFUSED',
+    `switch refused ${refused.length} message(s) of the bundle (first: #${first.index}, type ${first.errType} code ${first.code}); ${what}, nothing applied`,
+    { refused },
+  );
 }

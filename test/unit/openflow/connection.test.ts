@@ -172,21 +172,43 @@ test('bundle: open, add each message with the bundle id, commit; resolves on com
   conn.close();
 });
 
-test('bundle: an error for an added message rejects the bundle', async () => {
+test('bundle: a refused add is detected before commit (barrier); the bundle is discarded, never committed', async () => {
+  // OVS drops a refused bundle_add and would commit the rest: committing blindly could apply half a bundle.
   const { conn, sw } = pair();
   await ready(conn);
   sw.onMessage = (m) => {
-    if (m.type === 'bundle_add') {
+    if (m.type === 'bundle_add' && m.message.type === 'flow_mod' && m.message.priority === 2) {
       sw.send({ type: 'error', errType: 5, code: 0, data: Buffer.alloc(0) }, m.xid);
-      return true;
-    }
-    if (m.type === 'bundle_control' && m.ctrlType === 4) {
-      sw.send({ type: 'error', errType: 1, code: 0, data: Buffer.alloc(0) }, m.xid);
       return true;
     }
     return false;
   };
-  await assert.rejects(conn.bundle([{ type: 'barrier_request' }]), (e: unknown) => isXsiteError(e, 'OFP_ERROR_REPLY'));
+  const fm = (priority: number): OfpMessage => ({
+    type: 'flow_mod', cookie: 0n, cookieMask: 0n, tableId: 0, command: 0, idleTimeout: 0, hardTimeout: 0, priority,
+    bufferId: 0xffffffff, outPort: 0xffffffff, outGroup: 0xffffffff, flags: 0, match: [], instructions: [],
+  });
+  await assert.rejects(conn.bundle([fm(1), fm(2), fm(3)]), (e: unknown) => {
+    assert.ok(isXsiteError(e, 'OFP_BUNDLE_REFUSED'));
+    const refused = (e as unknown as { details: { refused: { index: number; errType: number }[] } }).details.refused;
+    assert.deepEqual(refused.map((r) => [r.index, r.errType]), [[1, 5]]);
+    return true;
+  });
+  const ctl = sw.received.filter((m) => m.type === 'bundle_control').map((m) => (m as MessageOf<'bundle_control'>).ctrlType);
+  assert.deepEqual(ctl, [0, 6], 'open, then discard; no commit');
+  conn.close();
+});
+
+test('bundle: a switch without bundle support is reported as OFP_BUNDLES_UNSUPPORTED', async () => {
+  const { conn, sw } = pair();
+  await ready(conn);
+  sw.onMessage = (m) => {
+    if (m.type === 'bundle_control') {
+      sw.send({ type: 'error', errType: 1, code: 3 /* OFPBRC_BAD_EXPERIMENTER */, data: Buffer.alloc(0) }, m.xid);
+      return true;
+    }
+    return false;
+  };
+  await assert.rejects(conn.bundle([{ type: 'barrier_request' }]), (e: unknown) => isXsiteError(e, 'OFP_BUNDLES_UNSUPPORTED'));
   conn.close();
 });
 
