@@ -1,0 +1,3 @@
+export * from './directory';
+export * from './jobs';
+export * from './nat-allocator';

@@ -1,0 +1,3 @@
+export * from './intent';
+export * from './flow';
+export * from './job';
