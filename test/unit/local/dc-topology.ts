@@ -1,0 +1,40 @@
+/** A small data center for the local controller's tests: gateway, fabric, two vswitches, two tenants sharing addresses. */
+import { TopologyBuilder } from '../../../src/emulator/topology/builder';
+import type { Topology, Virtualisation } from '../../../src/emulator/topology/model';
+
+/**
+ * dc1: dc1-gw-sw, dc1-tor (fabric), dc1-h1-vs and dc1-h2-vs; acme/web (VN 100) and globex/app (VN 200) both use
+ * 192.168.10.0/24. acme: a1 .1, a2 .2 on h1, a3 .3 on h2; globex: g1 .1 on h2, g2 .2 on h1, g5 .5 on h2.
+ * With `remote`, a second DC dc2 (one vswitch) holds acme a9 .9, and VN other/db (300, no subnet) has d1 172.16.5.7 on dc1-h1.
+ */
+export function oneDc(virtualisation: Virtualisation, remote = false): Topology {
+  const b = new TopologyBuilder('one-dc')
+    .dc('dc1', { subnet: '10.1.0.0/16', gatewayIp: '192.168.10.254', virtualisation })
+    .switch('dc1-gw-sw', { dc: 'dc1', role: 'gateway' })
+    .switch('dc1-tor', { dc: 'dc1', role: 'fabric' })
+    .switch('dc1-h1-vs', { dc: 'dc1', role: 'host' })
+    .switch('dc1-h2-vs', { dc: 'dc1', role: 'host' })
+    .host('dc1-h1', { dc: 'dc1', switch: 'dc1-h1-vs', address: '10.1.0.11' })
+    .host('dc1-h2', { dc: 'dc1', switch: 'dc1-h2-vs', address: '10.1.0.12' })
+    .link('dc1-tor', 'dc1-gw-sw')
+    .link('dc1-tor', 'dc1-h1-vs')
+    .link('dc1-tor', 'dc1-h2-vs')
+    .tenant('acme', [{ name: 'web', id: 100, subnet: '192.168.10.0/24' }])
+    .tenant('globex', [{ name: 'app', id: 200, subnet: '192.168.10.0/24' }])
+    .vm('a1', { tenant: 'acme', vn: 'web', host: 'dc1-h1', ip: '192.168.10.1' })
+    .vm('a2', { tenant: 'acme', vn: 'web', host: 'dc1-h1', ip: '192.168.10.2' })
+    .vm('a3', { tenant: 'acme', vn: 'web', host: 'dc1-h2', ip: '192.168.10.3' })
+    .vm('g1', { tenant: 'globex', vn: 'app', host: 'dc1-h2', ip: '192.168.10.1' })
+    .vm('g2', { tenant: 'globex', vn: 'app', host: 'dc1-h1', ip: '192.168.10.2' })
+    .vm('g5', { tenant: 'globex', vn: 'app', host: 'dc1-h2', ip: '192.168.10.5' });
+  if (!remote) return b.build();
+  return b
+    .dc('dc2', { subnet: '10.2.0.0/16', gatewayIp: '192.168.10.254' })
+    .switch('dc2-h1-vs', { dc: 'dc2', role: 'host' })
+    .host('dc2-h1', { dc: 'dc2', switch: 'dc2-h1-vs', address: '10.2.0.11' })
+    .tenant('other', [{ name: 'db', id: 300 }])
+    .vm('a9', { tenant: 'acme', vn: 'web', host: 'dc2-h1', ip: '192.168.10.9' })
+    .vm('d1', { tenant: 'other', vn: 'db', host: 'dc1-h1', ip: '172.16.5.7' })
+    .build();
+}
+
