@@ -1,0 +1,221 @@
+/**
+ * Live migration of a QEMU guest, source -> destination, over TCP (loopback here), gated by xsite:
+ *
+ *  1. destination (started with `-incoming defer`): `migrate-set-capabilities events`, then
+ *     `migrate-incoming tcp:HOST:0` (QEMU picks the port; `query-migrate` on the destination reports it);
+ *  2. source: `migrate-set-capabilities events + pause-before-switchover`, `migrate tcp:HOST:PORT`;
+ *  3. pre-copy runs; `query-migrate` is polled for progress (transferred, remaining, dirty rate);
+ *  4. the source reaches `pre-switchover` (guest stopped, device state not yet sent): the `beforeSwitchover` hook runs
+ *     (this is where xsite flips the network), then `migrate-continue`;
+ *  5. `completed` on the source, the destination runs; the source (now `postmigrate`) is stopped unless told not to.
+ *
+ * The figures come from the source's final `query-migrate`: `total-time`, `downtime` (which includes the time the hook
+ * took: the guest is stopped from pre-switchover on), RAM bytes transferred and `dirty-sync-count` (pre-copy rounds).
+ */
+import { XsiteError } from '../../../core/errors';
+import type { QemuProcess } from './qemu-process';
+import type { QmpClient, QmpEvent } from './qmp';
+
+/** One sample of `query-migrate` on the source while the migration runs. */
+export interface MigrationProgress {
+  status: string;
+  elapsedMs: number;
+  transferredBytes: number;
+  remainingBytes: number;
+  totalBytes: number;
+  /** Dirty pages per second, as QEMU reports it (0 until measured). */
+  dirtyPagesRate: number;
+  /** Completed dirty-bitmap syncs so far (~ pre-copy rounds). */
+  dirtySyncCount: number;
+}
+
+/** Result of {@link liveMigrate}. */
+export interface MigrationReport {
+  totalMs: number;
+  downtimeMs: number;
+  bytes: number;
+  precopyRounds?: number;
+  /** Milliseconds the `beforeSwitchover` hook took (inside the downtime). */
+  hookMs: number;
+  /** Wall-clock milliseconds from `migrate` to the source reaching pre-switchover. */
+  precopyMs: number;
+  /** The TCP port the destination listened on. */
+  port: number;
+  progress: MigrationProgress[];
+}
+
+/** Options of {@link liveMigrate}. */
+export interface MigrateOptions {
+  source: QemuProcess;
+  destination: QemuProcess;
+  /** Address the destination listens on (as seen inside its network namespace). Default 127.0.0.1. */
+  host?: string;
+  /** Runs while the guest is paused before the switchover. */
+  beforeSwitchover?: () => Promise<void> | void;
+  /** Called for each progress sample. */
+  onProgress?: (p: MigrationProgress) => void;
+  /** How often to poll `query-migrate`. Default 50 ms. */
+  pollMs?: number;
+  /** Give up (cancel) after this long. Default 60000. */
+  timeoutMs?: number;
+  /** Stop the source QEMU after completion (default true). */
+  stopSource?: boolean;
+  /** Bandwidth cap in bytes/s (`max-bandwidth`); default QEMU's. */
+  maxBandwidth?: number;
+  /** Allowed downtime in ms (`downtime-limit`); default QEMU's (300). */
+  downtimeLimitMs?: number;
+}
+
+interface QueryMigrate {
+  status?: string;
+  'total-time'?: number;
+  downtime?: number;
+  'expected-downtime'?: number;
+  'socket-address'?: { type: string; host?: string; port?: string }[];
+  ram?: {
+    transferred?: number;
+    remaining?: number;
+    total?: number;
+    'dirty-pages-rate'?: number;
+    'dirty-sync-count'?: number;
+  };
+  'error-desc'?: string;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+const FAILED = new Set(['failed', 'cancelled', 'cancelling']);
+
+/**
+ * Polls `query-migrate` on `qmp` until its status is in `wanted` (a MIGRATION event wakes the poll early, so the
+ * returned reply is always one that has the wanted status and its figures); throws on failure states.
+ */
+async function waitStatus(
+  qmp: QmpClient,
+  wanted: ReadonlySet<string>,
+  deadline: number,
+  pollMs: number,
+  onSample?: (q: QueryMigrate) => void,
+): Promise<QueryMigrate> {
+  let seen: string | undefined;
+  const onEvent = (e: QmpEvent): void => {
+    if (e.event === 'MIGRATION' && typeof e.data.status === 'string') seen = e.data.status;
+  };
+  let wake: (() => void) | undefined;
+  const onAny = (e: QmpEvent): void => {
+    onEvent(e);
+    wake?.();
+  };
+  qmp.on('event', onAny);
+  try {
+    for (;;) {
+      const q = await qmp.execute<QueryMigrate>('query-migrate');
+      onSample?.(q);
+      const status = q.status ?? '';
+      if (wanted.has(status)) return q;
+      if (FAILED.has(status) || (seen && FAILED.has(seen))) {
+        throw new XsiteError('MIGRATION_FAILED', `migration ${status || seen}: ${q['error-desc'] ?? ''}`, { status, errorDesc: q['error-desc'] });
+      }
+      if (Date.now() > deadline) throw new XsiteError('MIGRATION_TIMEOUT', `migration still ${status} at the deadline`, { status });
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, pollMs);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    qmp.off('event', onAny);
+  }
+}
+
+/** Migrates the running guest of `source` into `destination` (started with `incoming: true`). */
+export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport> {
+  const src = opts.source.qmp;
+  const dst = opts.destination.qmp;
+  const host = opts.host ?? '127.0.0.1';
+  const pollMs = opts.pollMs ?? 50;
+  const t0 = Date.now();
+  const deadline = t0 + (opts.timeoutMs ?? 60000);
+  const progress: MigrationProgress[] = [];
+
+  await dst.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
+  await dst.execute('migrate-incoming', { uri: `tcp:${host}:0` });
+  const dq = await dst.execute<QueryMigrate>('query-migrate');
+  const port = Number(dq['socket-address']?.find((a) => a.port)?.port);
+  if (!Number.isInteger(port) || port <= 0) {
+    throw new XsiteError('MIGRATION_FAILED', `destination reports no listening port: ${JSON.stringify(dq)}`);
+  }
+
+  await src.execute('migrate-set-capabilities', {
+    capabilities: [
+      { capability: 'events', state: true },
+      { capability: 'pause-before-switchover', state: true },
+    ],
+  });
+  const params: Record<string, unknown> = {};
+  if (opts.maxBandwidth !== undefined) params['max-bandwidth'] = opts.maxBandwidth;
+  if (opts.downtimeLimitMs !== undefined) params['downtime-limit'] = opts.downtimeLimitMs;
+  if (Object.keys(params).length) await src.execute('migrate-set-parameters', params);
+
+  const sample = (q: QueryMigrate): void => {
+    if (!q.ram) return;
+    const p: MigrationProgress = {
+      status: q.status ?? '',
+      elapsedMs: Date.now() - t0,
+      transferredBytes: q.ram.transferred ?? 0,
+      remainingBytes: q.ram.remaining ?? 0,
+      totalBytes: q.ram.total ?? 0,
+      dirtyPagesRate: q.ram['dirty-pages-rate'] ?? 0,
+      dirtySyncCount: q.ram['dirty-sync-count'] ?? 0,
+    };
+    progress.push(p);
+    opts.onProgress?.(p);
+  };
+
+  const tMigrate = Date.now();
+  await src.execute('migrate', { uri: `tcp:${host}:${port}` });
+  try {
+    await waitStatus(src, new Set(['pre-switchover', 'completed']), deadline, pollMs, sample);
+    const precopyMs = Date.now() - tMigrate;
+    const th = Date.now();
+    // A failing hook cancels the migration below (the guest resumes on the source).
+    await opts.beforeSwitchover?.();
+    const hookMs = Date.now() - th;
+    await src.execute('migrate-continue', { state: 'pre-switchover' });
+    let final = await waitStatus(src, new Set(['completed']), deadline, pollMs, sample);
+    // QEMU sets `completed` a moment before it computes total-time and downtime: re-read until they are there.
+    for (let i = 0; i < 100 && !final['total-time']; i++) {
+      await sleep(10);
+      final = await src.execute<QueryMigrate>('query-migrate');
+    }
+    // The destination must be running the guest.
+    await waitStatus(dst, new Set(['completed']), deadline, pollMs);
+    for (;;) {
+      const st = await dst.execute<{ status: string; running: boolean }>('query-status');
+      if (st.running) break;
+      if (Date.now() > deadline) throw new XsiteError('MIGRATION_TIMEOUT', `destination not running after migration: ${st.status}`);
+      await sleep(10);
+    }
+    const report: MigrationReport = {
+      totalMs: final['total-time'] ?? Date.now() - tMigrate,
+      downtimeMs: final.downtime ?? NaN,
+      bytes: final.ram?.transferred ?? 0,
+      precopyRounds: final.ram?.['dirty-sync-count'],
+      hookMs,
+      precopyMs,
+      port,
+      progress,
+    };
+    if (opts.stopSource ?? true) await opts.source.stop();
+    return report;
+  } catch (e) {
+    // Leave the guest running on the source: cancel the outgoing migration (resumes the source guest).
+    await src.execute('migrate_cancel').catch(() => undefined);
+    throw e;
+  }
+}
