@@ -3,6 +3,7 @@ import { L2LearningApp } from '../apps/l2-learning';
 import { OpenFlowController } from '../openflow/controller';
 import { runLabSelftest } from '../bin/lab-selftest';
 import { runDemo } from '../bin/demo';
+import { loadCentralConfig, startCentral } from '../bin/central';
 import { runOpenFlowBench } from '../../bench/openflow/run';
 import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
 import { runEmulatorBench } from '../../bench/emulator/run';
@@ -37,6 +38,20 @@ export function buildProgram(): Command {
       if (o.json) printJson(r);
       else process.stdout.write(`\nsummary: ${r.pingOk}/${r.pairs} pairs ping, ${r.tcp.kept}/${r.tcp.sessions} TCP sessions kept, ${r.probes.lost}/${r.probes.sent} probes lost (${r.ms} ms)\n`);
       if (r.pingOk !== r.pairs || r.tcp.kept !== r.tcp.sessions || r.probes.lost !== 0) process.exitCode = 1;
+    });
+
+  program
+    .command('central')
+    .description('run the central controller: store, intent, REST API (OpenAPI at /docs), control channel for local controllers')
+    .requiredOption('--config <file>', 'configuration file (see examples/central/central.yaml)')
+    .action(async (o: { config: string }) => {
+      const cfg = loadCentralConfig(o.config);
+      const c = await startCentral(cfg);
+      process.stderr.write(`xsite central: API on http://${cfg.api.host}:${c.apiPort} (docs at /docs), control channel on ${cfg.channel.host}:${c.channelListener.port}\n`);
+      c.channel.on('connected', (dc: string) => process.stderr.write(`local controller of ${dc} connected\n`));
+      c.channel.on('disconnected', (dc: string) => process.stderr.write(`local controller of ${dc} disconnected\n`));
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+      await c.close();
     });
 
   program
