@@ -11,6 +11,7 @@ import { buildApi } from '../api/server';
 import type { Principal } from '../api/auth';
 import { Directory } from '../central/directory';
 import { JobQueue } from '../central/jobs';
+import { LocalSync, notifyOnVmChanges } from '../central/local-sync';
 import { XsiteError } from '../core/errors';
 import { ControlChannelServer } from '../drivers/channel/server';
 import { listenTcp, type TcpListener } from '../drivers/channel/tcp';
@@ -73,6 +74,8 @@ export interface RunningCentral {
   channel: ControlChannelServer;
   channelListener: TcpListener;
   directory: Directory;
+  /** Directory sync with the local controllers (answers `directory.vms`, pushes `directory.changed`). */
+  sync: LocalSync;
   close(): Promise<void>;
 }
 
@@ -92,14 +95,29 @@ export async function startCentral(cfg: CentralConfig): Promise<RunningCentral> 
     await directory.loadIntent(intent);
     const jobs = new JobQueue(store);
     const api = buildApi({ store, directory, allocator: directory.allocator, jobs, tokens: cfg.tokens });
+    // Directory sync hook: VM changes through the directory, and VM deletes through the API, push directory.changed.
+    let sync: LocalSync | undefined;
+    const changed = () => sync?.changed();
+    notifyOnVmChanges(directory, changed);
+    api.addHook('onResponse', async (request, reply) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400 && request.url.startsWith('/v1/vms')) changed();
+    });
     await api.listen({ host: cfg.api.host, port: cfg.api.port });
     closers.push(() => api.close());
     const apiPort = (api.server.address() as { port: number }).port;
     const channel = new ControlChannelServer({ secrets: cfg.secrets });
     closers.push(async () => channel.close());
+    const localSync = new LocalSync(store, channel);
+    sync = localSync;
+    closers.push(async () => localSync.close());
+    channel.onRequest((dc, body) => {
+      const r = localSync.handle(dc, body);
+      if (r === undefined) throw new XsiteError('CHANNEL_NO_HANDLER', `central does not answer ${JSON.stringify((body as { type?: unknown } | null)?.type)}`);
+      return r;
+    });
     const channelListener = await listenTcp(channel, cfg.channel.port, cfg.channel.host);
     closers.push(() => channelListener.close());
-    return { api, apiPort, channel, channelListener, directory, close };
+    return { api, apiPort, channel, channelListener, directory, sync: localSync, close };
   } catch (e) {
     await close();
     throw e;

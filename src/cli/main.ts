@@ -4,6 +4,7 @@ import { OpenFlowController } from '../openflow/controller';
 import { runLabSelftest } from '../bin/lab-selftest';
 import { runDemo } from '../bin/demo';
 import { loadCentralConfig, startCentral } from '../bin/central';
+import { startLocal } from '../bin/local';
 import { runOpenFlowBench } from '../../bench/openflow/run';
 import { runFuzz } from '../../bench/fuzz/openflow-fuzz';
 import { runEmulatorBench } from '../../bench/emulator/run';
@@ -52,6 +53,26 @@ export function buildProgram(): Command {
       c.channel.on('disconnected', (dc: string) => process.stderr.write(`local controller of ${dc} disconnected\n`));
       await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       await c.close();
+    });
+
+  program
+    .command('local')
+    .description("run a data center's local controller: OpenFlow for its switches, control channel to central, directory sync")
+    .requiredOption('--dc <name>', 'the data center this controller is in charge of')
+    .requiredOption('--config <file>', "central's configuration file (intent, channel endpoint, the DC's secret)")
+    .option('--openflow-port <port>', 'TCP port for the OpenFlow switches', positiveInt, 6653)
+    .option('--openflow-host <addr>', 'address to bind for OpenFlow', '127.0.0.1')
+    .action(async (o: { dc: string; config: string; openflowPort: number; openflowHost: string }) => {
+      const cfg = loadCentralConfig(o.config);
+      const secret = cfg.secrets[o.dc];
+      if (secret === undefined) throw new InvalidArgumentError(`no control-channel secret for data center ${o.dc} in ${o.config}`);
+      const host = cfg.channel.host === '0.0.0.0' || cfg.channel.host === '::' ? '127.0.0.1' : cfg.channel.host;
+      const log = (s: string) => process.stderr.write(`xsite local ${o.dc}: ${s}\n`);
+      log(`connecting to central ${host}:${cfg.channel.port}`);
+      const l = await startLocal({ dc: o.dc, topologyFile: cfg.intent, central: { host, port: cfg.channel.port }, secret, openflow: { host: o.openflowHost, port: o.openflowPort }, log });
+      log('running; Ctrl-C to stop');
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+      await l.close();
     });
 
   program

@@ -1,0 +1,101 @@
+/**
+ * `xsite local`: the local controller process of one data center. Listens for the OpenFlow switches of its DC
+ * (a {@link LocalController} app on an {@link OpenFlowController}), keeps an authenticated control channel to central
+ * and keeps the controller's directory in sync with central's (src/local/central-sync.ts).
+ */
+import { ControlChannelClient } from '../drivers/channel/client';
+import { connectTcp } from '../drivers/channel/tcp';
+import { XsiteError } from '../core/errors';
+import { loadTopologyFile } from '../emulator/topology/load';
+import type { Topology } from '../emulator/topology/model';
+import { CentralSync } from '../local/central-sync';
+import type { DirectoryVm } from '../local/dc-model';
+import { LocalController } from '../local/local-controller';
+import { OpenFlowController } from '../openflow/controller';
+
+export interface LocalConfig {
+  dc: string;
+  /** The intent topology file (the same one central loads). */
+  topologyFile: string;
+  central: { host: string; port: number };
+  /** This DC's control-channel secret. */
+  secret: string;
+  openflow: { host: string; port: number };
+  /** Progress lines (connected, switches, syncs); default: none. */
+  log?: (line: string) => void;
+  /** Reconnect backoff of the channel client (ms); defaults of the client when left out. */
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export interface RunningLocal {
+  topology: Topology;
+  openflow: OpenFlowController;
+  openflowPort: number;
+  app: LocalController;
+  client: ControlChannelClient;
+  sync: CentralSync;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local controller: OpenFlow listener first (switches may connect at once), then the channel to central
+ * (retried until central answers; CHANNEL_AUTH is fatal). Resolves after the first directory sync was attempted.
+ * Until then the controller knows no VMs (central's directory is the authority, not the file).
+ */
+export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
+  const log = cfg.log ?? (() => undefined);
+  const topology = loadTopologyFile(cfg.topologyFile);
+  if (!topology.datacenters.some((d) => d.name === cfg.dc)) throw new XsiteError('CONFIG_INVALID', `no data center ${cfg.dc} in ${cfg.topologyFile}`);
+  const app = new LocalController({ topology, dc: cfg.dc, vms: [] });
+  const openflow = new OpenFlowController();
+  openflow.use(app);
+  openflow.on('app_error', (e: unknown) => log(`app error: ${(e as Error)?.message ?? String(e)}`));
+  app.on('reconciled', (sw: string, r: { added: number; modified: number; deleted: number; via: string }) =>
+    log(`switch ${sw} reconciled (+${r.added} ~${r.modified} -${r.deleted}, via ${r.via})`),
+  );
+  app.on('reconcile_error', (sw: string, e: unknown) => log(`switch ${sw} reconcile failed: ${(e as Error)?.message ?? String(e)}`));
+  openflow.on('switch', (c: { dpidHex: string; datapathId: bigint }) => {
+    const sw = app.model.switchByDpid(c.datapathId);
+    log(sw !== undefined ? `switch ${sw.name} (${c.dpidHex}) connected` : `switch ${c.dpidHex} connected (not of ${cfg.dc}, ignored)`);
+  });
+  openflow.on('switch_gone', (c: { dpidHex: string }) => log(`switch ${c.dpidHex} gone`));
+
+  const client = new ControlChannelClient({
+    dc: cfg.dc,
+    secret: cfg.secret,
+    connect: () => connectTcp(cfg.central.host, cfg.central.port),
+    ...(cfg.initialBackoffMs !== undefined ? { initialBackoffMs: cfg.initialBackoffMs } : {}),
+    ...(cfg.maxBackoffMs !== undefined ? { maxBackoffMs: cfg.maxBackoffMs } : {}),
+  });
+  client.on('connected', () => log(`connected to central ${cfg.central.host}:${cfg.central.port} as ${cfg.dc}`));
+  client.on('disconnected', (reason) => log(`disconnected from central (${reason})`));
+  client.on('failed', (e) => log(`central refused: ${e.message}`));
+  const sync = new CentralSync({ client, topology, dc: cfg.dc, apply: (vms) => app.setVms(vms) });
+  sync.on('synced', (vms: DirectoryVm[]) => log(`directory synced: ${vms.length} VMs (${vms.filter((v) => v.dc === cfg.dc).length} in ${cfg.dc})`));
+  sync.on('sync_error', (e: unknown) => log(`directory sync failed: ${(e as Error)?.message ?? String(e)}`));
+
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    sync.stop();
+    client.close();
+    await openflow.close();
+  };
+  try {
+    const openflowPort = await openflow.listen(cfg.openflow.port, cfg.openflow.host);
+    log(`OpenFlow 1.3 listening on ${cfg.openflow.host}:${openflowPort} for the switches of ${cfg.dc}`);
+    const firstSync = new Promise<void>((resolve) => {
+      sync.once('synced', () => resolve());
+      sync.once('sync_error', () => resolve());
+    });
+    sync.start();
+    await client.connect();
+    await firstSync;
+    return { topology, openflow, openflowPort, app, client, sync, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
