@@ -320,14 +320,7 @@ export class TcpConnection extends EventEmitter {
 
   /** @internal Active open: sends the SYN. */
   startActive(): void {
-    this.iss = this.stack.newIss();
-    this.sndUna = this.iss;
-    this.sndNxt = add(this.iss, 1);
-    this.sndMax = this.sndNxt;
-    this.sndBase = this.sndNxt;
-    this.sendSyn(false);
-    this.startTiming(this.iss, 1);
-    this.armRto();
+    this.sendOpeningSyn(false);
   }
 
   /** @internal Passive open from a SYN. */
@@ -338,12 +331,17 @@ export class TcpConnection extends EventEmitter {
     this.mss = Math.min(this.stack.options.mss, peerMss(t.options));
     this.cwnd = this.stack.options.initialCwnd * this.mss;
     this.sndWnd = t.window;
+    this.sendOpeningSyn(true);
+  }
+
+  /** Picks our initial sequence number and sends the SYN (active open) or SYN-ACK (passive), timed and retransmitted. */
+  private sendOpeningSyn(ack: boolean): void {
     this.iss = this.stack.newIss();
     this.sndUna = this.iss;
     this.sndNxt = add(this.iss, 1);
     this.sndMax = this.sndNxt;
     this.sndBase = this.sndNxt;
-    this.sendSyn(true);
+    this.sendSyn(ack);
     this.startTiming(this.iss, 1);
     this.armRto();
   }

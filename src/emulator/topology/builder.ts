@@ -31,6 +31,7 @@ import type {
   VnSpec,
   WanLinkSpec,
 } from './model';
+import { emptyTopologySpec } from './model';
 import { checkTopology, validateTopology, type CheckResult } from './validate';
 
 type Props<T> = Omit<T, 'name'>;
@@ -44,15 +45,7 @@ export class TopologyBuilder {
     this.s = {
       ...(name !== undefined ? { name } : {}),
       ...(description !== undefined ? { description } : {}),
-      datacenters: [],
-      switches: [],
-      hosts: [],
-      gateways: [],
-      links: [],
-      wanLinks: [],
-      tenants: [],
-      vms: [],
-      endHosts: [],
+      ...emptyTopologySpec(),
     };
   }
 

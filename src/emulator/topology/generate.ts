@@ -4,6 +4,7 @@
 import { ipv4FromNumber, ipv4ToNumber } from '../../core/addr';
 import { XsiteError } from '../../core/errors';
 import type { EndHostSpec, HostSpec, LinkSpec, SwitchSpec, TopologySpec, VmSpec, WanLinkSpec } from './model';
+import { emptyTopologySpec } from './model';
 
 /** Options of {@link generateLargeTopology}. */
 export interface LargeTopologyOptions {
@@ -41,15 +42,7 @@ export function generateLargeTopology(opts: LargeTopologyOptions = {}): Topology
 
   const spec: Required<Omit<TopologySpec, 'name' | 'description'>> & Pick<TopologySpec, 'name' | 'description'> = {
     name: `generated-${nSwitches}sw-${nAttached}${attach === 'vms' ? 'vm' : 'eh'}`,
-    datacenters: [],
-    switches: [],
-    hosts: [],
-    gateways: [],
-    links: [],
-    wanLinks: [],
-    tenants: [],
-    vms: [],
-    endHosts: [],
+    ...emptyTopologySpec(),
   };
   const vswitchesPerDc = Array.from({ length: nDcs }, (_, d) => Math.floor((nSwitches - 2 * nDcs) / nDcs) + (d < (nSwitches - 2 * nDcs) % nDcs ? 1 : 0));
   const hostSwitches: string[] = [];

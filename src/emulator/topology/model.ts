@@ -322,3 +322,8 @@ export const DEFAULT_TABLES = 254;
 export const DEFAULT_VM_MEMORY_MB = 1024;
 /** Default parameters of an intra-DC link. */
 export const DEFAULT_LINK_PARAMS: Readonly<LinkParams> = Object.freeze({ latencyMs: 0.1, bandwidthMbps: 10_000, loss: 0 });
+
+/** A topology spec with every list present and empty (what the builder and the generator start from). */
+export function emptyTopologySpec(): Required<Omit<TopologySpec, 'name' | 'description'>> {
+  return { datacenters: [], switches: [], hosts: [], gateways: [], links: [], wanLinks: [], tenants: [], vms: [], endHosts: [] };
+}
