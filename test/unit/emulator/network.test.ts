@@ -5,7 +5,6 @@ import { VirtualClock } from '../../../src/core/clock';
 import { buildPacket } from '../../../src/codec/packet';
 import type { MessageOf } from '../../../src/codec/openflow/types';
 import { EmulatedNetwork, formatNetworkTrace, vmGateway } from '../../../src/emulator/network';
-import { settle } from '../../../src/emulator/net/settle';
 import { verifyStream } from '../../../src/emulator/host/stream';
 import { TopologyBuilder } from '../../../src/emulator/topology/builder';
 import { loadExampleTopology } from '../../../src/emulator/topology/examples';
@@ -90,7 +89,6 @@ test('the three-DC example builds: every switch, VM and link', () => {
   assert.equal(net.links.length, topo.links.length + topo.wanLinks.length + topo.vms.length + topo.endHosts.length);
   // Every VM's attachment matches the topology's port numbering.
   for (const vm of topo.vms) assert.deepEqual(net.attachmentOf(vm.name), { switch: vm.switch, port: vm.port });
-  void settle;
   net.close();
 });
 
