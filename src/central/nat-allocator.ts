@@ -6,7 +6,9 @@
  * - **Uniqueness.** Among the tuples in use, `(protocol, {srcPublicIp, dstPublicIp}, port)` is unique, the IP pair
  *   taken unordered: a tuple also identifies its flow's reverse direction (replies travel dst gateway -> src gateway
  *   with the same port), so a flow the other way between the same IPs never gets the same port. The same port may be
- *   in use for tcp, udp and icmp at once. For ICMP the "port" is the echo identifier the gateways rewrite.
+ *   in use for tcp, udp and icmp at once. For ICMP the "port" is not a port: OpenFlow 1.3 cannot rewrite the echo
+ *   identifier, so it is the VLAN id (1..4094, {@link ICMP_TUPLE_RANGE}) that tags the flow's frames between the two
+ *   gateways (see src/model/cross-site-flow.ts); ICMP tuples come from that range, not the gateways' port ranges.
  * - **Range.** The port comes from the source gateway's `portRange`. The destination gateway also sees (and, for
  *   replies, emits) that port, so it must lie in the destination gateway's range too: the usable range is the
  *   intersection of both ranges (with equal ranges, the usual case, simply the source gateway's range).
@@ -28,6 +30,7 @@
 import { XsiteError, invariant } from '../core/errors';
 import { NAT_PROTOCOLS, type NatPoolRecord, type NatProtocol, type NatTuple, type NatTupleRecord } from '../model/flow';
 import type { GatewayRecord } from '../model/intent';
+import { ICMP_TUPLE_RANGE } from '../model/cross-site-flow';
 import type { Store, StoreTx } from '../ports/store';
 
 /** What to allocate. */
@@ -122,7 +125,7 @@ export class NatAllocator {
     }
     const src = await this.gateway(tx, req.srcGateway);
     const dst = await this.gateway(tx, req.dstGateway);
-    const range = natUsableRange(src, dst);
+    const range = req.protocol === 'icmp' ? ([...ICMP_TUPLE_RANGE] as [number, number]) : natUsableRange(src, dst);
     const candidates: Candidate[] = [];
     if (range) {
       let order = 0;

@@ -15,7 +15,8 @@
  */
 import { ipv4FromNumber, ipv4ToNumber } from '../core/addr';
 import { XsiteError } from '../core/errors';
-import type { SwitchRole, Topology, Virtualisation } from '../emulator/topology/model';
+import type { CrossSiteFlow } from '../model/cross-site-flow';
+import type { Gateway, SwitchRole, Topology, Virtualisation } from '../emulator/topology/model';
 
 /** A VM as the directory knows it. `switch`/`port` are set for VMs of this DC (where they are plugged in). */
 export interface DirectoryVm {
@@ -95,6 +96,10 @@ export class DcModel {
     nextHops: Map<string, Map<string, number>>,
     /** Every VM of the directory (any DC). */
     readonly vms: readonly DirectoryVm[],
+    /** The gateways of every DC (NAT between DCs, seed 000 section 4.3). */
+    readonly gateways: readonly Gateway[],
+    /** The cross-site flows with an end in this DC that central set up (their NAT flows go on this DC's gateway). */
+    readonly crossSite: readonly CrossSiteFlow[] = [],
   ) {
     this.switches = switches;
     this.vns = vns;
@@ -133,12 +138,17 @@ export class DcModel {
       }
       vns.set(vnKey(tenant, v.name), { tenant, name: v.name, id: v.id, ...(v.subnet !== undefined ? { subnet: v.subnet } : {}), tag });
     }
-    return new DcModel(dc, d.virtualisation, d.gatewayIp, switches, vns, shortestPaths(switches), [...vms]);
+    return new DcModel(dc, d.virtualisation, d.gatewayIp, switches, vns, shortestPaths(switches), [...vms], topology.gateways);
   }
 
   /** The same DC with another directory. */
   withVms(vms: readonly DirectoryVm[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms]);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite);
+  }
+
+  /** The same DC with another set of cross-site flows. */
+  withCrossSite(flows: readonly CrossSiteFlow[]): DcModel {
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows]);
   }
 
   /** The switch with datapath id `dpid`, if it is one of this DC. */
@@ -173,6 +183,35 @@ export class DcModel {
   /** The registered VM on `port` of `switchName`, if any. */
   vmAt(switchName: string, port: number): DirectoryVm | undefined {
     return this.localVms().find((v) => v.switch === switchName && v.port === port);
+  }
+
+  /** The gateway of DC `dc` (the first by name, as central allocates tuples for it), or undefined. */
+  gatewayOfDc(dc: string): Gateway | undefined {
+    return [...this.gateways].filter((g) => g.dc === dc).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
+  }
+
+  /** The port of `fromSwitch` (a gateway switch of this DC) on the WAN link to `toSwitch`, if there is one. */
+  wanPortTo(fromSwitch: string, toSwitch: string): number | undefined {
+    const s = this.switches.get(fromSwitch);
+    if (s === undefined) return undefined;
+    const ports = [...s.ports].filter(([, p]) => p.kind === 'wan' && p.switch === toSwitch).map(([n]) => n);
+    return ports.length > 0 ? Math.min(...ports) : undefined;
+  }
+
+  /** Ports of `switchName` on WAN links. */
+  wanPorts(switchName: string): number[] {
+    return [...this.switch(switchName).ports].filter(([, p]) => p.kind === 'wan').map(([n]) => n).sort((a, b) => a - b);
+  }
+
+  /** VMs of the directory registered in another DC whose VN has a VM in this DC (the cross-site peers). */
+  remoteVms(): DirectoryVm[] {
+    const here = new Set(this.localVms().map((v) => vnKey(v.tenant, v.vn)));
+    return this.vms.filter((v) => v.dc !== this.dc && here.has(vnKey(v.tenant, v.vn)) && this.vns.has(vnKey(v.tenant, v.vn)));
+  }
+
+  /** The VM of the directory with MAC `mac`, if any. */
+  vmByMac(mac: string): DirectoryVm | undefined {
+    return this.vms.find((v) => v.mac === mac);
   }
 
   /** Every VM of VN `vnId` in the directory, in any DC. */

@@ -7,16 +7,22 @@
  * the only part that does I/O.
  */
 import { EventEmitter } from 'node:events';
-import { OFP_NO_BUFFER, OFPP } from '../codec/openflow/constants';
+import { OFP_NO_BUFFER, OFPP, OFPRR } from '../codec/openflow/constants';
 import type { MessageOf } from '../codec/openflow/types';
-import { tryParsePacket } from '../codec/packet';
+import { IPPROTO, tryParsePacket } from '../codec/packet';
+import type { FlowOpenRequest } from '../central/cross-site-protocol';
+import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
+import { cookieLocal, cookieManager, XSITE_MANAGERS } from '../pipeline/cookie';
+import { XSITE_PLAN } from '../pipeline/table-plan';
 import type { Topology } from '../emulator/topology/model';
 import type { ControllerApp } from '../openflow/controller';
 import type { SwitchConnection } from '../openflow/connection';
+import { XsiteError } from '../core/errors';
 import { DcModel, type DirectoryVm } from './dc-model';
 import { DesiredState } from './desired-state';
 import { type ArpDecision, explainArp, XSITE_GATEWAY_MAC, arpManager } from './managers/arp';
 import { classifyManager } from './managers/classify';
+import { type GatewayNatOptions, gatewayNatManager, gatewaySwitchOf, isNatCookie, natCookie, natPlan } from './managers/gateway-nat';
 import { l2Manager } from './managers/l2';
 import { type LocalManager, managerChanges } from './managers/manager';
 import { reconcile, type ReconcileOptions, type ReconcileReport } from './reconciler';
@@ -29,14 +35,37 @@ export interface LocalControllerOptions {
   vms?: readonly DirectoryVm[];
   /** MAC answered for default gateways; default {@link XSITE_GATEWAY_MAC} (the same in every DC). */
   gatewayMac?: string;
-  /** Managers whose flows are installed; default classify, arp, l2. */
+  /** Managers whose flows are installed; default classify, arp, l2, gateway-nat. */
   managers?: readonly LocalManager[];
+  /** Options of the default gateway-nat manager (idle timeout of NAT flows). */
+  nat?: GatewayNatOptions;
+  /** How first packets of cross-site flows reach central; without it they are dropped (counted). */
+  crossSite?: CrossSitePort;
+  /** Packets held per cross-site flow while central sets it up; more are dropped (default 64). */
+  maxHeldPerFlow?: number;
   /** How flow changes go out (see ReconcileOptions.mode). */
   mode?: ReconcileOptions['mode'];
 }
 
+/** What the local controller needs of central for cross-site flows (the channel in `xsite local`). */
+export interface CrossSitePort {
+  /** Asks central to set the flow up; resolves once both gateways confirmed (the install job of this DC included). */
+  open(req: FlowOpenRequest): Promise<CrossSiteFlow>;
+  /** Tells central the flow's NAT flows on this DC's gateway went idle. */
+  idle(flowId: string): void;
+}
+
 /** Counters of a {@link LocalController}. */
 export interface LocalControllerCounters {
+  /** First packets of cross-site flows received from the gateway switch. */
+  crossSitePacketIns: number;
+  crossSiteOpened: number;
+  crossSiteOpenFailed: number;
+  /** Held first packets sent on after their flow was set up / dropped (flow failed or too many held). */
+  heldReleased: number;
+  heldDropped: number;
+  /** Cross-site flows whose NAT flows on this gateway all went idle. */
+  crossSiteIdle: number;
   packetIns: number;
   arpAnswered: number;
   arpUnanswered: number;
@@ -50,11 +79,31 @@ export interface LocalControllerCounters {
  * Events: `reconciled` (switch name, ReconcileReport), `arp` (switch name, in_port, ArpDecision), `error` is never
  * emitted (failures are counted and reported through the returned promises and `reconcile_error`).
  */
+const NAT_TABLE = XSITE_PLAN.table('gateway-nat').id;
+const NAT_MANAGER = XSITE_MANAGERS.idOf('gateway-nat');
+
 export class LocalController extends EventEmitter implements ControllerApp {
   model: DcModel;
   readonly gatewayMac: string;
   readonly managers: readonly LocalManager[];
-  readonly counters: LocalControllerCounters = { packetIns: 0, arpAnswered: 0, arpUnanswered: 0, packetInsIgnored: 0, reconciles: 0, reconcileErrors: 0 };
+  readonly counters: LocalControllerCounters = {
+    crossSitePacketIns: 0,
+    crossSiteOpened: 0,
+    crossSiteOpenFailed: 0,
+    heldReleased: 0,
+    heldDropped: 0,
+    crossSiteIdle: 0,
+    packetIns: 0,
+    arpAnswered: 0,
+    arpUnanswered: 0,
+    packetInsIgnored: 0,
+    reconciles: 0,
+    reconcileErrors: 0,
+  };
+  /** First packets held per cross-site flow id while central sets the flow up. */
+  private readonly held = new Map<string, Buffer[]>();
+  /** NAT entries ('in' / 'out') of each cross-site flow the gateway removed (idle). */
+  private readonly gone = new Map<string, Set<string>>();
   /** Connected switches of the DC, by name. */
   readonly connections = new Map<string, SwitchConnection>();
   /** Switches reconciled at least once since they connected. */
@@ -66,7 +115,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     super();
     this.model = DcModel.fromTopology(opts.topology, opts.dc, opts.vms);
     this.gatewayMac = opts.gatewayMac ?? XSITE_GATEWAY_MAC;
-    this.managers = opts.managers ?? [classifyManager, arpManager, l2Manager];
+    this.managers = opts.managers ?? [classifyManager, arpManager, l2Manager, gatewayNatManager(opts.nat)];
   }
 
   /** The desired state of `switchName` after applying every manager to the current model. */
@@ -115,6 +164,41 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return new Map(names.map((n, i) => [n, reports[i]!]));
   }
 
+  /** The cross-site flows this DC's gateway carries now. */
+  get crossSiteFlows(): readonly CrossSiteFlow[] {
+    return this.model.crossSite;
+  }
+
+  /** Replaces the cross-site flows (a resync from central) and reconciles the gateway switch if connected. */
+  async setCrossSite(flows: readonly CrossSiteFlow[]): Promise<ReconcileReport | undefined> {
+    this.model = this.model.withCrossSite(flows);
+    this.gone.clear();
+    return this.reconcileGateway(false);
+  }
+
+  /** Adds (or replaces) one cross-site flow and has the gateway switch confirm it (LOCAL_GATEWAY_DOWN if not connected). */
+  async installCrossSite(flow: CrossSiteFlow): Promise<ReconcileReport | undefined> {
+    this.model = this.model.withCrossSite([...this.model.crossSite.filter((f) => f.id !== flow.id), flow]);
+    this.gone.delete(flow.id);
+    return this.reconcileGateway(true);
+  }
+
+  /** Removes a cross-site flow and its NAT flows from the gateway switch. */
+  async removeCrossSite(flowId: string): Promise<ReconcileReport | undefined> {
+    this.model = this.model.withCrossSite(this.model.crossSite.filter((f) => f.id !== flowId));
+    this.gone.delete(flowId);
+    return this.reconcileGateway(false);
+  }
+
+  private async reconcileGateway(required: boolean): Promise<ReconcileReport | undefined> {
+    const gw = gatewaySwitchOf(this.model);
+    if (gw === undefined || !this.connections.has(gw)) {
+      if (required) throw new XsiteError('LOCAL_GATEWAY_DOWN', `the gateway switch of ${this.model.dc} is not connected`, { dc: this.model.dc, switch: gw ?? null });
+      return undefined;
+    }
+    return this.reconcileSwitch(gw);
+  }
+
   /** Reconciles every connected switch again. */
   async reconcileAll(): Promise<Map<string, ReconcileReport>> {
     return this.setVms(this.model.vms);
@@ -160,6 +244,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
   onPacketIn(conn: SwitchConnection, msg: MessageOf<'packet_in'>): void {
     this.counters.packetIns++;
     const sw = this.model.switchByDpid(conn.datapathId);
+    if (sw !== undefined && msg.tableId === NAT_TABLE && cookieManager(msg.cookie) === NAT_MANAGER) {
+      this.firstPacket(conn, msg);
+      return;
+    }
     const inPortTlv = msg.match.find((t) => t.field === 'in_port');
     const inPort = inPortTlv !== undefined && inPortTlv.field !== 'raw' ? Number(inPortTlv.value) : undefined;
     const vm = sw !== undefined && inPort !== undefined ? this.model.vmAt(sw.name, inPort) : undefined;
@@ -182,5 +270,108 @@ export class LocalController extends EventEmitter implements ControllerApp {
       actions: [{ type: 'output', port: inPort!, maxLen: 0 }],
       data: decision.frame,
     });
+  }
+
+  onFlowRemoved(conn: SwitchConnection, msg: MessageOf<'flow_removed'>): void {
+    const sw = this.model.switchByDpid(conn.datapathId);
+    if (sw === undefined || sw.name !== gatewaySwitchOf(this.model) || cookieManager(msg.cookie) !== NAT_MANAGER) return;
+    if (msg.reason !== OFPRR.IDLE_TIMEOUT && msg.reason !== OFPRR.HARD_TIMEOUT) return;
+    const local = cookieLocal(msg.cookie);
+    if (!isNatCookie(local)) return;
+    const flow = this.model.crossSite.find((f) => natCookie(f.id) === local);
+    if (flow === undefined) return;
+    let gone = this.gone.get(flow.id);
+    if (gone === undefined) this.gone.set(flow.id, (gone = new Set()));
+    gone.add(msg.match.some((t) => t.field === 'in_port') ? 'in' : 'out');
+    if (gone.size < 2) return;
+    // Both NAT flows of this gateway timed out: forget the flow here and tell central (which closes it once every
+    // DC of the flow said so, and then sends nat.remove).
+    this.gone.delete(flow.id);
+    this.model = this.model.withCrossSite(this.model.crossSite.filter((f) => f.id !== flow.id));
+    this.counters.crossSiteIdle++;
+    this.emit('cross_site_idle', flow.id);
+    this.opts.crossSite?.idle(flow.id);
+  }
+
+  /**
+   * A frame of a VN reached the gateway's first-packet rule: a flow from a VM of this DC to a VM of another DC with no
+   * NAT flow yet. Holds it (and any further ones of the same flow), asks central to set the flow up, then sends the
+   * held frames on with the flow's outbound NAT actions.
+   */
+  private firstPacket(conn: SwitchConnection, msg: MessageOf<'packet_in'>): void {
+    this.counters.crossSitePacketIns++;
+    const parsed = tryParsePacket(msg.data);
+    const port = this.opts.crossSite;
+    if (!parsed.ok || parsed.packet.ipv4 === undefined || port === undefined) {
+      this.counters.packetInsIgnored++;
+      return;
+    }
+    const pkt = parsed.packet;
+    const ip = pkt.ipv4!;
+    const src = this.model.vmByMac(pkt.eth.src);
+    const dst = this.model.vmByMac(pkt.eth.dst);
+    const protocol = ip.protocol === IPPROTO.TCP ? 'tcp' : ip.protocol === IPPROTO.UDP ? 'udp' : ip.protocol === IPPROTO.ICMP ? 'icmp' : undefined;
+    const l4 = pkt.tcp ?? pkt.udp;
+    if (
+      src === undefined ||
+      dst === undefined ||
+      protocol === undefined ||
+      (protocol !== 'icmp' && l4 === undefined) ||
+      src.dc !== this.model.dc ||
+      dst.dc === this.model.dc ||
+      src.ip !== ip.src ||
+      dst.ip !== ip.dst ||
+      src.tenant !== dst.tenant ||
+      src.vn !== dst.vn
+    ) {
+      this.counters.packetInsIgnored++;
+      return;
+    }
+    const srcRef = { ip: src.ip, ...(l4 !== undefined && protocol !== 'icmp' ? { port: l4.srcPort } : {}) };
+    const dstRef = { ip: dst.ip, ...(l4 !== undefined && protocol !== 'icmp' ? { port: l4.dstPort } : {}) };
+    const id = crossSiteFlowId(protocol, src.tenant, src.vn, srcRef, dstRef);
+    const waiting = this.held.get(id);
+    if (waiting !== undefined) {
+      if (waiting.length < (this.opts.maxHeldPerFlow ?? 64)) waiting.push(msg.data);
+      else this.counters.heldDropped++;
+      return;
+    }
+    const queue = [msg.data];
+    this.held.set(id, queue);
+    const req: FlowOpenRequest = {
+      type: 'flow.open',
+      v: 1,
+      protocol,
+      srcVm: src.name,
+      dstVm: dst.name,
+      ...(srcRef.port !== undefined ? { srcPort: srcRef.port } : {}),
+      ...(dstRef.port !== undefined ? { dstPort: dstRef.port } : {}),
+    };
+    void port
+      .open(req)
+      .then(async (flow) => {
+        // Normally central's nat.install job for this DC has run already; in-process set-ups may not have one.
+        if (!this.model.crossSite.some((f) => f.id === flow.id && f.tuple.port === flow.tuple.port && f.tuple.srcPublicIp === flow.tuple.srcPublicIp)) {
+          await this.installCrossSite(flow);
+        }
+        const plan = natPlan(this.model, flow);
+        this.held.delete(id);
+        if (plan === undefined) {
+          this.counters.heldDropped += queue.length;
+          return;
+        }
+        this.counters.crossSiteOpened++;
+        for (const data of queue) {
+          conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: OFPP.CONTROLLER, actions: plan.outbound.apply, data });
+          this.counters.heldReleased++;
+        }
+        this.emit('cross_site_opened', flow);
+      })
+      .catch((e: unknown) => {
+        this.held.delete(id);
+        this.counters.crossSiteOpenFailed++;
+        this.counters.heldDropped += queue.length;
+        this.emit('cross_site_error', id, e);
+      });
   }
 }

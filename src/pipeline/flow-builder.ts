@@ -18,6 +18,10 @@ export interface FlowSpec {
   readonly instructions: Instruction[];
   /** Owner (top 16 bits) and manager-defined value (low 48 bits). */
   readonly cookie: bigint;
+  /** Seconds without a matching packet before the switch removes the flow (0 or absent: never). */
+  readonly idleTimeout?: number;
+  /** OFPFF_* flags, e.g. SEND_FLOW_REM so the controller hears of an idle removal. */
+  readonly flags?: number;
 }
 
 /** What a manager asks for; see {@link FlowBuilder.flow}. */
@@ -40,6 +44,10 @@ export interface FlowRequest {
   meter?: number;
   /** Low 48 bits of the cookie (manager-defined); default 0. */
   cookie?: bigint;
+  /** Idle timeout in seconds (see {@link FlowSpec.idleTimeout}). */
+  idleTimeout?: number;
+  /** OFPFF_* flags. */
+  flags?: number;
 }
 
 function violation(message: string, details: Record<string, unknown>): never {
@@ -105,6 +113,8 @@ export class FlowBuilder {
       match: req.match ?? [],
       instructions,
       cookie: makeCookie(this.managerId, req.cookie ?? 0n),
+      ...(req.idleTimeout ? { idleTimeout: req.idleTimeout } : {}),
+      ...(req.flags ? { flags: req.flags } : {}),
     });
   }
 }
@@ -117,13 +127,13 @@ export function addFlowMod(flow: FlowSpec): MessageOf<'flow_mod'> {
     cookieMask: 0n,
     tableId: flow.tableId,
     command: OFPFC.ADD,
-    idleTimeout: 0,
+    idleTimeout: flow.idleTimeout ?? 0,
     hardTimeout: 0,
     priority: flow.priority,
     bufferId: OFP_NO_BUFFER,
     outPort: OFPP.ANY,
     outGroup: OFPG.ANY,
-    flags: 0,
+    flags: flow.flags ?? 0,
     match: flow.match,
     instructions: flow.instructions,
   };

@@ -148,7 +148,7 @@ export const XSITE_PLAN: TablePlan = new TablePlan([
     id: 4,
     description: 'gateway NAT rewrites of cross-site flows (seed 000 sections 4.2-4.3)',
     matches: [
-      'metadata', 'in_port', 'eth_type', 'eth_src', 'eth_dst', 'ipv4_src', 'ipv4_dst', 'ip_proto',
+      'metadata', 'in_port', 'eth_type', 'eth_src', 'eth_dst', 'vlan_vid', 'ipv4_src', 'ipv4_dst', 'ip_proto',
       'tcp_src', 'tcp_dst', 'udp_src', 'udp_dst',
     ],
     bands: STANDARD_BANDS,

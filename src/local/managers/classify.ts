@@ -59,8 +59,10 @@ export function classifyFlows(model: DcModel, switchName: string): FlowSpec[] {
       }
     }
   } else {
+    // Frames of remote VMs (cross-site flows restored by the gateway) carry their source MAC too.
+    const peers = [...local.filter((v) => v.switch !== switchName), ...model.remoteVms()];
     for (const port of inner) {
-      for (const vm of local.filter((v) => v.switch !== switchName)) {
+      for (const vm of peers) {
         const vn = model.vnOf(vm);
         flows.push(
           fb.flow({
@@ -77,6 +79,10 @@ export function classifyFlows(model: DcModel, switchName: string): FlowSpec[] {
         );
       }
     }
+  }
+  // Frames from other DCs' gateways (WAN links) go straight to the NAT table; no VN until a NAT flow restores one.
+  for (const port of model.wanPorts(switchName)) {
+    flows.push(fb.flow({ table: 'classify', band: 'specific', match: [{ field: 'in_port', value: port }], goto: 'gateway-nat' }));
   }
   return flows;
 }

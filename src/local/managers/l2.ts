@@ -6,42 +6,35 @@
  * destinations (other than ARP, which never gets here from a VM: table arp sends it to the controller) hit the
  * table-miss flow, which drops.
  *
- * Cross-site destinations (VMs of the VN registered in another DC) are not this manager's job: the `remote` hook of
- * {@link l2Flows} lets the cross-site manager say what to do with them (e.g. go to the gateway); by default they are
- * dropped like any unknown destination.
+ * Cross-site destinations (VMs of a VN present here, registered in another DC, {@link DcModel.remoteVms}) are sent
+ * towards this DC's gateway switch, and on the gateway switch itself to table gateway-nat (seed 000 section 4.2:
+ * "forward the packets to gateway"), where the flow's NAT rewrites (or the first-packet rule) take over. A DC
+ * without a gateway drops them like any unknown destination.
  */
 import type { Action } from '../../codec/openflow/types';
 import { XSITE_MANAGERS } from '../../pipeline/cookie';
 import { FlowBuilder, type FlowSpec } from '../../pipeline/flow-builder';
 import { XSITE_PLAN } from '../../pipeline/table-plan';
 import type { DcModel, DcVn, DirectoryVm } from '../dc-model';
+import { gatewaySwitchOf } from './gateway-nat';
 import type { LocalManager } from './manager';
 import { toInnerPort, toVmPort, vnMetadata } from './vn-encap';
 
 const ID = XSITE_MANAGERS.idOf('l2');
 const fb = new FlowBuilder(XSITE_PLAN, ID);
 
-/** Options of {@link l2Flows}. */
-export interface L2Options {
-  /**
-   * Hook for destinations in other DCs: the actions on switch `switchName` for frames of `vn` to `vm` (a VM of a VN
-   * present in this DC, registered in another DC), or undefined for none (dropped). Default: none.
-   */
-  remote?: (vm: DirectoryVm, vn: DcVn, switchName: string) => Action[] | undefined;
-}
-
 /** Flows of table l2 on `switchName`. */
-export function l2Flows(model: DcModel, switchName: string, opts: L2Options = {}): FlowSpec[] {
+export function l2Flows(model: DcModel, switchName: string): FlowSpec[] {
   model.switch(switchName);
   const flows: FlowSpec[] = [fb.flow({ table: 'l2', band: 'miss' })];
   const local = model.localVms();
-  const add = (vm: DirectoryVm, vn: DcVn, apply: Action[]): void => {
+  const add = (vm: DirectoryVm, vn: DcVn, apply: Action[] | 'gateway-nat'): void => {
     flows.push(
       fb.flow({
         table: 'l2',
         band: 'specific',
         match: [vnMetadata(vn.id), { field: 'eth_dst', value: vm.mac }],
-        apply,
+        ...(apply === 'gateway-nat' ? { goto: 'gateway-nat' } : { apply }),
         cookie: BigInt(vn.id),
       }),
     );
@@ -55,19 +48,18 @@ export function l2Flows(model: DcModel, switchName: string, opts: L2Options = {}
     const port = model.nextHop(switchName, vm.switch!);
     if (port !== undefined) add(vm, vn, toInnerPort(model, vn, port));
   }
-  if (opts.remote !== undefined) {
-    const here = new Set(local.map((v) => model.vnOf(v).id));
-    const localNames = new Set(local.map((v) => v.name));
-    for (const vm of model.vms) {
-      if (localNames.has(vm.name)) continue;
-      const vn = model.vns.get(`${vm.tenant}/${vm.vn}`);
-      if (vn === undefined || !here.has(vn.id)) continue;
-      const apply = opts.remote(vm, vn, switchName);
-      if (apply !== undefined) add(vm, vn, apply);
+  const gw = gatewaySwitchOf(model);
+  if (gw !== undefined) {
+    const port = gw === switchName ? undefined : model.nextHop(switchName, gw);
+    if (gw === switchName || port !== undefined) {
+      for (const vm of model.remoteVms()) {
+        const vn = model.vnOf(vm);
+        add(vm, vn, port === undefined ? 'gateway-nat' : toInnerPort(model, vn, port));
+      }
     }
   }
   return flows;
 }
 
-/** The l2 manager (no cross-site hook). */
+/** The l2 manager. */
 export const l2Manager: LocalManager = { name: 'l2', id: ID, flows: (m, s) => l2Flows(m, s) };

@@ -39,14 +39,16 @@ describe('NatAllocator', () => {
     await store.close();
   });
 
-  test('the same port may be in use for tcp, udp and icmp at once', async () => {
+  test('the same port may be in use for tcp and udp at once; icmp tuples are VLAN ids 1..4094', async () => {
     const { store, nat } = await setup();
     const t = await nat.allocate(req('t', 'tcp'));
     const u = await nat.allocate(req('u', 'udp'));
     const i = await nat.allocate(req('i', 'icmp'));
+    const i2 = await nat.allocate(req('i2', 'icmp'));
     assert.equal(t.port, 1000);
     assert.equal(u.port, 1000);
-    assert.equal(i.port, 1000);
+    assert.equal(i.port, 1);
+    assert.equal(i2.port, 2);
     assert.deepEqual([u.protocol, i.protocol], ['udp', 'icmp']);
     await store.close();
   });

@@ -1,0 +1,235 @@
+/**
+ * Central's side of cross-site flows (seed 000 sections 4.1-4.2): it answers a local controller's `flow.open` by
+ * recording the flow and its NAT tuple (Directory.openFlow, one transaction), has the local controllers of both DCs
+ * install the gateway NAT flows (jobs `nat.install`, idempotent ids) and replies once both confirmed; it closes a
+ * flow (tuple released) when every DC of the flow reported it idle, or when one of its VMs is gone or moved, and
+ * then has the DCs remove the NAT flows (`nat.remove`). Work on one flow is serialised; different flows run in
+ * parallel. Protocol: ./cross-site-protocol.ts.
+ *
+ * Errors answered to `flow.open`: the directory's (`VM_NOT_FOUND`, `FLOW_VN_MISMATCH`, `NAT_POOL_EXHAUSTED`, ...),
+ * `CROSS_SITE_SAME_DC` when both VMs are in one DC, and the channel's when a DC did not confirm.
+ */
+import { EventEmitter } from 'node:events';
+import { XsiteError } from '../core/errors';
+import { type CrossSiteFlow, crossSiteFlowId, orderEndpoints } from '../model/cross-site-flow';
+import type { FlowRecord } from '../model/flow';
+import type { ChannelJob, DispatchOptions, JobResult } from '../ports/control-channel';
+import type { Store } from '../ports/store';
+import {
+  CROSS_SITE_VERSION,
+  type FlowOpenReply,
+  type FlowOpenRequest,
+  NAT_INSTALL_JOB,
+  NAT_REMOVE_JOB,
+  isFlowIdleEvent,
+  isFlowOpenRequest,
+} from './cross-site-protocol';
+import type { Directory } from './directory';
+
+/** What the service needs of the channel server. */
+export interface CrossSiteChannel {
+  dispatchJob<R = unknown>(dc: string, job: ChannelJob, opts?: DispatchOptions): Promise<JobResult<R>>;
+}
+
+export interface CrossSiteOptions {
+  /** How long a DC may take to confirm a `nat.install` (ms); default 10 s. */
+  installTimeoutMs?: number;
+}
+
+/** Counters of a {@link CrossSiteService}. */
+export interface CrossSiteCounters {
+  opened: number;
+  openFailed: number;
+  closedIdle: number;
+  closedStale: number;
+  installJobs: number;
+  removeJobs: number;
+}
+
+/** Events: `opened` (CrossSiteFlow), `closed` (flowId, reason 'idle' | 'stale'), `error` never (failures are counted). */
+export class CrossSiteService extends EventEmitter {
+  readonly counters: CrossSiteCounters = { opened: 0, openFailed: 0, closedIdle: 0, closedStale: 0, installJobs: 0, removeJobs: 0 };
+  /** DCs that reported each open flow idle since it was last (re)installed. */
+  private readonly idle = new Map<string, Set<string>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private seq = 0;
+  private readonly epoch = Date.now().toString(36);
+
+  constructor(
+    private readonly store: Store,
+    private readonly directory: Directory,
+    private readonly channel: CrossSiteChannel,
+    private readonly opts: CrossSiteOptions = {},
+  ) {
+    super();
+  }
+
+  /** Handles a channel request from `dc`; undefined when it is not one of ours. */
+  handle(dc: string, body: unknown): Promise<FlowOpenReply> | undefined {
+    if (!isFlowOpenRequest(body)) return undefined;
+    return this.open(dc, body).then((flow) => ({ v: CROSS_SITE_VERSION, flow }));
+  }
+
+  /** Handles a one-way message from `dc`; true when it was one of ours. */
+  message(dc: string, msg: unknown): boolean {
+    if (!isFlowIdleEvent(msg)) return false;
+    void this.reportIdle(dc, msg.flowId);
+    return true;
+  }
+
+  /** Records (or re-records) the flow, allocates its tuple and has both DCs install it; resolves with the flow. */
+  async open(fromDc: string, req: FlowOpenRequest): Promise<CrossSiteFlow> {
+    try {
+      const srcP = req.protocol === 'icmp' ? undefined : req.srcPort;
+      const dstP = req.protocol === 'icmp' ? undefined : req.dstPort;
+      const src = await this.directory.vmByName(req.srcVm);
+      const dst = await this.directory.vmByName(req.dstVm);
+      if (src.dc === dst.dc) {
+        throw new XsiteError('CROSS_SITE_SAME_DC', `${req.srcVm} and ${req.dstVm} are both in ${src.dc}`, { src: req.srcVm, dst: req.dstVm, dc: src.dc, from: fromDc });
+      }
+      if (req.protocol !== 'icmp' && (srcP === undefined || dstP === undefined)) {
+        throw new XsiteError('CROSS_SITE_BAD_REQUEST', `a ${req.protocol} flow needs both ports`, { protocol: req.protocol });
+      }
+      const s = { vm: src.vm.name, ip: src.vm.ip, mac: src.vm.mac, dc: src.dc, ...(srcP !== undefined ? { port: srcP } : {}) };
+      const d = { vm: dst.vm.name, ip: dst.vm.ip, mac: dst.vm.mac, dc: dst.dc, ...(dstP !== undefined ? { port: dstP } : {}) };
+      const { a, b } = orderEndpoints(s, d);
+      const id = crossSiteFlowId(req.protocol, src.vm.tenant, src.vm.vn, a, b);
+      return await this.serial(id, async () => {
+        const rec = await this.directory.openFlow({ id, protocol: req.protocol, srcVm: a.vm, dstVm: b.vm, ...(a.port !== undefined ? { srcPort: a.port } : {}), ...(b.port !== undefined ? { dstPort: b.port } : {}) });
+        const flow = toCrossSiteFlow(rec, a, b);
+        this.idle.delete(id);
+        const gen = `${this.epoch}.${++this.seq}`;
+        const timeoutMs = this.opts.installTimeoutMs ?? 10_000;
+        await Promise.all(
+          [a.dc, b.dc].map((dc) => {
+            this.counters.installJobs++;
+            return this.channel.dispatchJob(dc, { id: `${NAT_INSTALL_JOB}|${id}|${gen}`, type: NAT_INSTALL_JOB, body: { flow } }, { timeoutMs });
+          }),
+        );
+        this.counters.opened++;
+        this.emit('opened', flow);
+        return flow;
+      });
+    } catch (e) {
+      this.counters.openFailed++;
+      throw e;
+    }
+  }
+
+  /** DC `dc` says flow `flowId` went idle on its gateway; closes the flow when every DC of it did. */
+  reportIdle(dc: string, flowId: string): Promise<void> {
+    return this.serial(flowId, async () => {
+      const rec = await this.store.getFlow(flowId);
+      if (rec === undefined || rec.state !== 'open') {
+        // Already closed (or unknown): make sure the DC drops it.
+        await this.remove(flowId, [dc]);
+        return;
+      }
+      const dcs = await this.dcsOf(rec);
+      let seen = this.idle.get(flowId);
+      if (seen === undefined) this.idle.set(flowId, (seen = new Set()));
+      seen.add(dc);
+      if (dcs !== undefined && !dcs.every((d) => seen!.has(d))) return;
+      this.idle.delete(flowId);
+      await this.directory.closeFlow(flowId);
+      this.counters.closedIdle++;
+      this.emit('closed', flowId, 'idle');
+      await this.remove(flowId, dcs ?? [dc]);
+    });
+  }
+
+  /**
+   * Closes every open cross-site flow whose VMs are gone, in one DC now, or in other DCs than when it was opened
+   * (a VM was deleted or moved), and has the DCs remove its NAT flows. Resolves with the closed ids.
+   */
+  async revalidate(): Promise<string[]> {
+    const closed: string[] = [];
+    for (const rec of await this.store.listFlows({ state: 'open' })) {
+      if (rec.tuple === undefined) continue;
+      await this.serial(rec.id, async () => {
+        const now = await this.store.getFlow(rec.id);
+        if (now === undefined || now.state !== 'open' || now.tuple === undefined) return;
+        const tuple = await this.store.getNatTuple(rec.id);
+        const dcs = await this.dcsOf(now);
+        const gws = dcs !== undefined ? await Promise.all(dcs.map((d) => this.store.listGateways(d))) : undefined;
+        const stale =
+          dcs === undefined || dcs[0] === dcs[1] || tuple === undefined || gws![0]![0]?.name !== tuple.srcGateway || gws![1]![0]?.name !== tuple.dstGateway;
+        if (!stale) return;
+        await this.directory.closeFlow(rec.id);
+        this.idle.delete(rec.id);
+        this.counters.closedStale++;
+        closed.push(rec.id);
+        this.emit('closed', rec.id, 'stale');
+        const gwDcs = tuple !== undefined ? await this.gatewayDcs(tuple.srcGateway, tuple.dstGateway) : [];
+        await this.remove(rec.id, [...new Set([...gwDcs, ...(dcs ?? [])])]);
+      });
+    }
+    return closed;
+  }
+
+  /** The open cross-site flows with an end in DC `dc` (for a local's resync), sorted by id. */
+  async flowsForDc(dc: string): Promise<CrossSiteFlow[]> {
+    const out: CrossSiteFlow[] = [];
+    for (const rec of await this.store.listFlows({ state: 'open' })) {
+      if (rec.tuple === undefined) continue;
+      const ends = await this.endsOf(rec);
+      if (ends === undefined || (ends.a.dc !== dc && ends.b.dc !== dc)) continue;
+      out.push(toCrossSiteFlow(rec, ends.a, ends.b));
+    }
+    return out;
+  }
+
+  // ---- helpers
+
+  private async remove(flowId: string, dcs: readonly string[]): Promise<void> {
+    const gen = `${this.epoch}.${++this.seq}`;
+    await Promise.all(
+      [...new Set(dcs)].map((dc) => {
+        this.counters.removeJobs++;
+        return this.channel.dispatchJob(dc, { id: `${NAT_REMOVE_JOB}|${flowId}|${gen}`, type: NAT_REMOVE_JOB, body: { flowId } }, { timeoutMs: 10_000 }).catch(() => undefined);
+      }),
+    );
+  }
+
+  private async endsOf(rec: FlowRecord): Promise<{ a: CrossSiteFlow['a']; b: CrossSiteFlow['b'] } | undefined> {
+    const end = async (name: string, port: number | undefined) => {
+      const vm = await this.store.getVm(name);
+      const host = vm ? await this.store.getHost(vm.host) : undefined;
+      if (!vm || !host) return undefined;
+      return { vm: vm.name, ip: vm.ip, mac: vm.mac, dc: host.dc, ...(rec.protocol !== 'icmp' && port !== undefined ? { port } : {}) };
+    };
+    const a = await end(rec.srcVm, rec.srcPort);
+    const b = await end(rec.dstVm, rec.dstPort);
+    return a && b ? { a, b } : undefined;
+  }
+
+  private async dcsOf(rec: FlowRecord): Promise<[string, string] | undefined> {
+    const ends = await this.endsOf(rec);
+    return ends ? [ends.a.dc, ends.b.dc] : undefined;
+  }
+
+  private async gatewayDcs(...names: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const n of names) {
+      const g = await this.store.getGateway(n);
+      if (g) out.push(g.dc);
+    }
+    return out;
+  }
+
+  private serial<T>(key: string, run: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(key) ?? Promise.resolve();
+    const next = prev.then(run, run);
+    const tail = next.catch(() => undefined);
+    this.queues.set(key, tail);
+    void tail.then(() => {
+      if (this.queues.get(key) === tail) this.queues.delete(key);
+    });
+    return next;
+  }
+}
+
+function toCrossSiteFlow(rec: FlowRecord, a: CrossSiteFlow['a'], b: CrossSiteFlow['b']): CrossSiteFlow {
+  if (rec.tuple === undefined) throw new XsiteError('CROSS_SITE_NO_TUPLE', `flow ${rec.id} holds no NAT tuple`, { id: rec.id });
+  return { id: rec.id, protocol: rec.protocol, tenant: rec.tenant, vn: rec.vn, a, b, tuple: rec.tuple };
+}
