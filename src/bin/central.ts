@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server';
 import type { Principal } from '../api/auth';
+import { CrossSiteService } from '../central/cross-site';
 import { Directory } from '../central/directory';
 import { JobQueue } from '../central/jobs';
 import { LocalSync, notifyOnVmChanges } from '../central/local-sync';
@@ -76,6 +77,8 @@ export interface RunningCentral {
   directory: Directory;
   /** Directory sync with the local controllers (answers `directory.vms`, pushes `directory.changed`). */
   sync: LocalSync;
+  /** Cross-site flows: `flow.open` requests, `flow.idle` events, NAT jobs. */
+  crossSite: CrossSiteService;
   close(): Promise<void>;
 }
 
@@ -97,7 +100,12 @@ export async function startCentral(cfg: CentralConfig): Promise<RunningCentral> 
     const api = buildApi({ store, directory, allocator: directory.allocator, jobs, tokens: cfg.tokens });
     // Directory sync hook: VM changes through the directory, and VM deletes through the API, push directory.changed.
     let sync: LocalSync | undefined;
-    const changed = () => sync?.changed();
+    let crossSiteRef: CrossSiteService | undefined;
+    // A VM created, deleted or moved: the locals re-read the directory; flows of a VM that is gone or moved close.
+    const changed = () => {
+      sync?.changed();
+      void crossSiteRef?.revalidate().catch(() => undefined);
+    };
     notifyOnVmChanges(directory, changed);
     api.addHook('onResponse', async (request, reply) => {
       if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400 && request.url.startsWith('/v1/vms')) changed();
@@ -107,17 +115,22 @@ export async function startCentral(cfg: CentralConfig): Promise<RunningCentral> 
     const apiPort = (api.server.address() as { port: number }).port;
     const channel = new ControlChannelServer({ secrets: cfg.secrets });
     closers.push(async () => channel.close());
-    const localSync = new LocalSync(store, channel);
+    const crossSite = new CrossSiteService(store, directory, channel);
+    crossSiteRef = crossSite;
+    const localSync = new LocalSync(store, channel, (dc) => crossSite.flowsForDc(dc));
     sync = localSync;
     closers.push(async () => localSync.close());
     channel.onRequest((dc, body) => {
-      const r = localSync.handle(dc, body);
+      const r = localSync.handle(dc, body) ?? crossSite.handle(dc, body);
       if (r === undefined) throw new XsiteError('CHANNEL_NO_HANDLER', `central does not answer ${JSON.stringify((body as { type?: unknown } | null)?.type)}`);
       return r;
     });
+    channel.on('message', (dc, msg) => {
+      crossSite.message(dc, msg);
+    });
     const channelListener = await listenTcp(channel, cfg.channel.port, cfg.channel.host);
     closers.push(() => channelListener.close());
-    return { api, apiPort, channel, channelListener, directory, sync: localSync, close };
+    return { api, apiPort, channel, channelListener, directory, sync: localSync, crossSite, close };
   } catch (e) {
     await close();
     throw e;

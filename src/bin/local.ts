@@ -3,6 +3,7 @@
  * (a {@link LocalController} app on an {@link OpenFlowController}), keeps an authenticated control channel to central
  * and keeps the controller's directory in sync with central's (src/local/central-sync.ts).
  */
+import { CROSS_SITE_VERSION, NAT_INSTALL_JOB, NAT_REMOVE_JOB, isFlowOpenReply, isNatInstallJob, isNatRemoveJob } from '../central/cross-site-protocol';
 import { ControlChannelClient } from '../drivers/channel/client';
 import { connectTcp } from '../drivers/channel/tcp';
 import { XsiteError } from '../core/errors';
@@ -23,6 +24,8 @@ export interface LocalConfig {
   openflow: { host: string; port: number };
   /** Progress lines (connected, switches, syncs); default: none. */
   log?: (line: string) => void;
+  /** Idle timeout of gateway NAT flows, seconds (default 30). */
+  natIdleTimeoutS?: number;
   /** Reconnect backoff of the channel client (ms); defaults of the client when left out. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -47,7 +50,36 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
   const log = cfg.log ?? (() => undefined);
   const topology = loadTopologyFile(cfg.topologyFile);
   if (!topology.datacenters.some((d) => d.name === cfg.dc)) throw new XsiteError('CONFIG_INVALID', `no data center ${cfg.dc} in ${cfg.topologyFile}`);
-  const app = new LocalController({ topology, dc: cfg.dc, vms: [] });
+  // Cross-site flows: first packets ask central (flow.open); idle reports are kept until central's nat.remove for
+  // them arrives and are sent again after every reconnect, so a report made while central was away is not lost.
+  const idleReports = new Set<string>();
+  let client: ControlChannelClient | undefined;
+  const sendIdle = (flowId: string) => {
+    if (client?.isConnected !== true) return;
+    try {
+      client.send({ type: 'flow.idle', v: CROSS_SITE_VERSION, flowId });
+    } catch {
+      // sent again on reconnect
+    }
+  };
+  const app = new LocalController({
+    topology,
+    dc: cfg.dc,
+    vms: [],
+    ...(cfg.natIdleTimeoutS !== undefined ? { nat: { idleTimeoutS: cfg.natIdleTimeoutS } } : {}),
+    crossSite: {
+      open: async (req) => {
+        if (client === undefined) throw new XsiteError('CHANNEL_CLOSED', 'not connected to central');
+        const reply = await client.request(req, { timeoutMs: 15_000 });
+        if (!isFlowOpenReply(reply)) throw new XsiteError('CROSS_SITE_BAD_REPLY', 'central answered flow.open with something else');
+        return reply.flow;
+      },
+      idle: (flowId) => {
+        idleReports.add(flowId);
+        sendIdle(flowId);
+      },
+    },
+  });
   const openflow = new OpenFlowController();
   openflow.use(app);
   openflow.on('app_error', (e: unknown) => log(`app error: ${(e as Error)?.message ?? String(e)}`));
@@ -61,17 +93,35 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
   });
   openflow.on('switch_gone', (c: { dpidHex: string }) => log(`switch ${c.dpidHex} gone`));
 
-  const client = new ControlChannelClient({
+  client = new ControlChannelClient({
     dc: cfg.dc,
     secret: cfg.secret,
     connect: () => connectTcp(cfg.central.host, cfg.central.port),
     ...(cfg.initialBackoffMs !== undefined ? { initialBackoffMs: cfg.initialBackoffMs } : {}),
     ...(cfg.maxBackoffMs !== undefined ? { maxBackoffMs: cfg.maxBackoffMs } : {}),
   });
-  client.on('connected', () => log(`connected to central ${cfg.central.host}:${cfg.central.port} as ${cfg.dc}`));
+  client.on('connected', () => {
+    log(`connected to central ${cfg.central.host}:${cfg.central.port} as ${cfg.dc}`);
+    for (const id of idleReports) sendIdle(id);
+  });
+  client.onJob(async (job) => {
+    if (job.type === NAT_INSTALL_JOB && isNatInstallJob(job.body)) {
+      idleReports.delete(job.body.flow.id);
+      const r = await app.installCrossSite(job.body.flow);
+      log(`cross-site flow ${job.body.flow.id} installed (tuple ${job.body.flow.tuple.srcPublicIp} ${job.body.flow.tuple.dstPublicIp} ${job.body.flow.tuple.port})`);
+      return { reconciled: r !== undefined };
+    }
+    if (job.type === NAT_REMOVE_JOB && isNatRemoveJob(job.body)) {
+      idleReports.delete(job.body.flowId);
+      const r = await app.removeCrossSite(job.body.flowId);
+      log(`cross-site flow ${job.body.flowId} removed`);
+      return { reconciled: r !== undefined };
+    }
+    throw new XsiteError('LOCAL_UNKNOWN_JOB', `unknown job type ${job.type}`, { type: job.type });
+  });
   client.on('disconnected', (reason) => log(`disconnected from central (${reason})`));
   client.on('failed', (e) => log(`central refused: ${e.message}`));
-  const sync = new CentralSync({ client, topology, dc: cfg.dc, apply: (vms) => app.setVms(vms) });
+  const sync = new CentralSync({ client, topology, dc: cfg.dc, apply: (vms) => app.setVms(vms), applyCrossSite: (flows, mark) => app.setCrossSite(flows, mark), markCrossSite: () => app.crossSiteMark() });
   sync.on('synced', (vms: DirectoryVm[]) => log(`directory synced: ${vms.length} VMs (${vms.filter((v) => v.dc === cfg.dc).length} in ${cfg.dc})`));
   sync.on('sync_error', (e: unknown) => log(`directory sync failed: ${(e as Error)?.message ?? String(e)}`));
 
@@ -93,7 +143,7 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
     sync.start();
     await client.connect();
     await firstSync;
-    return { topology, openflow, openflowPort, app, client, sync, close };
+    return { topology, openflow, openflowPort, app, client: client!, sync, close };
   } catch (e) {
     await close();
     throw e;

@@ -4,11 +4,14 @@
  * Protocol (bodies carried by the control channel; every body has `v`, the sync protocol version):
  * - local -> central `request` {@link DirectoryVmsRequest} `{ type: 'directory.vms', v: 1 }`, after every (re)connect
  *   and after every push; the reply is {@link DirectoryVmsReply} `{ v: 1, vms: SyncVm[] }`: every VM of every VN
- *   that has a VM in the asking DC (any DC), with the DC, host and host's virtual switch of each.
+ *   that has a VM in the asking DC (any DC), with the DC, host and host's virtual switch of each, and `crossSite`:
+ *   the open cross-site flows with an end in that DC (src/central/cross-site.ts), so a local that reconnects or
+ *   restarts puts their NAT flows back.
  * - central -> local `event` {@link DirectoryChanged} `{ type: 'directory.changed', v: 1 }`, sent to every connected
  *   DC when a VM is created, deleted or moved (coalesced: one push per burst of changes). It carries no data: the
  *   local asks again, so a lost push is repaired by the next one or the next reconnect.
  */
+import type { CrossSiteFlow } from '../model/cross-site-flow';
 import type { Store } from '../ports/store';
 
 /** Version of the sync bodies. */
@@ -36,6 +39,8 @@ export interface SyncVm {
 export interface DirectoryVmsReply {
   v: number;
   vms: SyncVm[];
+  /** Open cross-site flows with an end in the asking DC (absent when central has no cross-site service). */
+  crossSite?: CrossSiteFlow[];
 }
 
 export interface DirectoryChanged {
@@ -91,12 +96,18 @@ export class LocalSync {
   constructor(
     private readonly store: Store,
     private readonly channel: SyncChannel,
+    /** The open cross-site flows of a DC, sent along with its VMs. */
+    private readonly crossSiteFor?: (dc: string) => Promise<CrossSiteFlow[]>,
   ) {}
 
   /** Handles a request from `dc`; undefined when it is not a sync request. */
   handle(dc: string, body: unknown): Promise<DirectoryVmsReply> | undefined {
     if (!isDirectoryVmsRequest(body)) return undefined;
-    return vmsForDc(this.store, dc).then((vms) => ({ v: LOCAL_SYNC_VERSION, vms }));
+    return (async () => {
+      const vms = await vmsForDc(this.store, dc);
+      if (this.crossSiteFor === undefined) return { v: LOCAL_SYNC_VERSION, vms };
+      return { v: LOCAL_SYNC_VERSION, vms, crossSite: await this.crossSiteFor(dc) };
+    })();
   }
 
   /** The directory's VMs changed: push `directory.changed` to every connected DC (coalesced). */

@@ -19,6 +19,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** A TCP port, 0 meaning "any free one". */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a TCP port 0..65535, got "${value}"`);
+  return n;
+}
+
 function printJson(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`);
 }
@@ -60,16 +67,17 @@ export function buildProgram(): Command {
     .description("run a data center's local controller: OpenFlow for its switches, control channel to central, directory sync")
     .requiredOption('--dc <name>', 'the data center this controller is in charge of')
     .requiredOption('--config <file>', "central's configuration file (intent, channel endpoint, the DC's secret)")
-    .option('--openflow-port <port>', 'TCP port for the OpenFlow switches', positiveInt, 6653)
+    .option('--openflow-port <port>', 'TCP port for the OpenFlow switches (0: any free port, printed)', portNumber, 6653)
     .option('--openflow-host <addr>', 'address to bind for OpenFlow', '127.0.0.1')
-    .action(async (o: { dc: string; config: string; openflowPort: number; openflowHost: string }) => {
+    .option('--nat-idle-timeout <seconds>', 'idle timeout of gateway NAT flows; an idle flow closes and its tuple is released', positiveInt, 30)
+    .action(async (o: { dc: string; config: string; openflowPort: number; openflowHost: string; natIdleTimeout: number }) => {
       const cfg = loadCentralConfig(o.config);
       const secret = cfg.secrets[o.dc];
       if (secret === undefined) throw new InvalidArgumentError(`no control-channel secret for data center ${o.dc} in ${o.config}`);
       const host = cfg.channel.host === '0.0.0.0' || cfg.channel.host === '::' ? '127.0.0.1' : cfg.channel.host;
       const log = (s: string) => process.stderr.write(`xsite local ${o.dc}: ${s}\n`);
       log(`connecting to central ${host}:${cfg.channel.port}`);
-      const l = await startLocal({ dc: o.dc, topologyFile: cfg.intent, central: { host, port: cfg.channel.port }, secret, openflow: { host: o.openflowHost, port: o.openflowPort }, log });
+      const l = await startLocal({ dc: o.dc, topologyFile: cfg.intent, central: { host, port: cfg.channel.port }, secret, openflow: { host: o.openflowHost, port: o.openflowPort }, natIdleTimeoutS: o.natIdleTimeout, log });
       log('running; Ctrl-C to stop');
       await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
       await l.close();

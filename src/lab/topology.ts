@@ -22,9 +22,11 @@
  * - `controller`: `tcp:HOST:PORT`, `unix:PATH` or null (default null). `failMode`: `secure` | `standalone`
  *   (default: `secure` with a controller, `standalone` without). `protocols`: a name or list among OpenFlow10-15
  *   (default `[OpenFlow13]`).
- * - host `ip`: IPv4 CIDR `a.b.c.d/len`, unique; `mac`: unicast `xx:xx:xx:xx:xx:xx` (default `02:00:` + the IPv4 address
- *   bytes); `ofport`: 1-65279, unique per bridge (missing ones get the lowest free numbers, hosts first, then links, in
- *   file order); `gateway`: IPv4 inside the host's subnet.
+ * - host `ip`: IPv4 CIDR `a.b.c.d/len`, unique among the hosts of the same `scope` (optional text, e.g. a tenant's
+ *   VN: hosts of different scopes may reuse addresses; hosts without one share a scope); `mac`: unicast
+ *   `xx:xx:xx:xx:xx:xx` (default `02:00:` + the IPv4 address bytes); `ofport`: 1-65279, unique per bridge (missing
+ *   ones get the lowest free numbers, hosts first, then links, in file order); `gateway`: IPv4 inside the host's
+ *   subnet.
  * - `links`: `a` and `b` are different existing bridges; each link becomes a veth pair (see lab.ts).
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
@@ -58,6 +60,8 @@ export interface HostSpec {
   mac?: string;
   ofport?: number;
   gateway?: string;
+  /** Address scope: `ip` must be unique among the hosts with the same scope (default: one shared scope). */
+  scope?: string;
 }
 
 /** A link between two bridges as written by a user. */
@@ -100,6 +104,8 @@ export interface Host {
   mac: string;
   ofport: number;
   gateway: string | null;
+  /** Address scope, when one was given. */
+  scope?: string;
 }
 
 /** A validated link with its ofports resolved. */
@@ -309,11 +315,11 @@ export function validateTopology(input: unknown, src: Source = NO_SOURCE): Valid
   const rawHosts = c.array(top.hosts, ['hosts'], true);
   const hosts: Host[] = [];
   const hostPorts: (number | undefined)[] = [];
-  const ips = new Map<number, string>();
+  const ips = new Map<string, string>(); // scope + address -> field that defined it
   const macs = new Map<string, string>();
   rawHosts.forEach((rh, i) => {
     const p = ['hosts', i] as const;
-    const h = c.object(rh, p, ['name', 'bridge', 'ip', 'mac', 'ofport', 'gateway']);
+    const h = c.object(rh, p, ['name', 'bridge', 'ip', 'mac', 'ofport', 'gateway', 'scope']);
     const hname = c.string(h.name, [...p, 'name'], HOST_NAME, '1-8 characters, a letter then letters/digits');
     claim(hname, [...p, 'name']);
     const bridge = c.string(h.bridge, [...p, 'bridge']);
@@ -323,8 +329,10 @@ export function validateTopology(input: unknown, src: Source = NO_SOURCE): Valid
     const a = parseIpv4(addr);
     const prefixLength = Number(lenText);
     if (a === undefined || prefixLength < 1 || prefixLength > 32) c.fail([...p, 'ip'], `invalid value "${ip}": expected a.b.c.d/1-32`);
-    if (ips.has(a)) c.fail([...p, 'ip'], `duplicate address ${addr} (also ${ips.get(a)})`);
-    ips.set(a, `hosts[${i}]`);
+    const scope = h.scope === undefined || h.scope === null ? undefined : c.string(h.scope, [...p, 'scope'], /^\S{1,64}$/, '1-64 characters, no spaces');
+    const ipKey = `${scope ?? ''}\0${a}`;
+    if (ips.has(ipKey)) c.fail([...p, 'ip'], `duplicate address ${addr}${scope !== undefined ? ` in scope ${scope}` : ''} (also ${ips.get(ipKey)})`);
+    ips.set(ipKey, `hosts[${i}]`);
     let mac: string;
     if (h.mac !== undefined && h.mac !== null) {
       mac = c.string(h.mac, [...p, 'mac'], /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/, 'xx:xx:xx:xx:xx:xx').toLowerCase();
@@ -347,7 +355,7 @@ export function validateTopology(input: unknown, src: Source = NO_SOURCE): Valid
       if (((g & m) >>> 0) !== ((a & m) >>> 0)) c.fail([...p, 'gateway'], `${gateway} is not inside ${ip}`);
       if (g === a) c.fail([...p, 'gateway'], 'must differ from the host address');
     }
-    hosts.push({ name: hname, bridge, ip, address: addr, prefixLength, mac, ofport: 0, gateway });
+    hosts.push({ name: hname, bridge, ip, address: addr, prefixLength, mac, ofport: 0, gateway, ...(scope !== undefined ? { scope } : {}) });
   });
 
   // Links.

@@ -20,6 +20,7 @@ import {
 import { XsiteError } from '../core/errors';
 import type { Topology } from '../emulator/topology/model';
 import type { ChannelClient } from '../ports/control-channel';
+import { type CrossSiteFlow, isCrossSiteFlow } from '../model/cross-site-flow';
 import type { DirectoryVm } from './dc-model';
 
 /** Turns central's VM list into directory entries for DC `dc` (switch and port for the VMs of `dc`). */
@@ -69,6 +70,12 @@ export interface CentralSyncOptions {
   dc: string;
   /** Applies a new directory (e.g. `localController.setVms`). */
   apply: (vms: DirectoryVm[]) => Promise<unknown>;
+  /**
+   * Applies the DC's open cross-site flows when central sent them (e.g. `localController.setCrossSite`), with the
+   * mark `markCrossSite` gave before the request went out.
+   */
+  applyCrossSite?: (flows: CrossSiteFlow[], mark: number | undefined) => Promise<unknown>;
+  markCrossSite?: () => number;
   requestTimeoutMs?: number;
 }
 
@@ -118,10 +125,13 @@ export class CentralSync extends EventEmitter {
       this.again = false;
       if (this.stopped) return;
       try {
+        const mark = this.opts.markCrossSite?.();
         const reply = await this.opts.client.request(directoryVmsRequest(), this.opts.requestTimeoutMs !== undefined ? { timeoutMs: this.opts.requestTimeoutMs } : {});
         if (this.stopped) return;
         const vms = toDirectoryVms(parseReply(reply), this.opts.topology, this.opts.dc);
         await this.opts.apply(vms);
+        const crossSite = (reply as { crossSite?: unknown } | null)?.crossSite;
+        if (Array.isArray(crossSite) && this.opts.applyCrossSite !== undefined) await this.opts.applyCrossSite(crossSite.filter(isCrossSiteFlow), mark);
         this.syncs++;
         this.emit('synced', vms);
       } catch (e) {

@@ -102,6 +102,9 @@ export class LocalController extends EventEmitter implements ControllerApp {
   };
   /** First packets held per cross-site flow id while central sets the flow up. */
   private readonly held = new Map<string, Buffer[]>();
+  private crossSiteSeq = 0;
+  /** The latest job change of each cross-site flow (install: the flow; remove: none), by flow id, oldest first. */
+  private readonly crossSiteChanges = new Map<string, { seq: number; flow?: CrossSiteFlow }>();
   /** NAT entries ('in' / 'out') of each cross-site flow the gateway removed (idle). */
   private readonly gone = new Map<string, Set<string>>();
   /** Connected switches of the DC, by name. */
@@ -169,15 +172,33 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return this.model.crossSite;
   }
 
-  /** Replaces the cross-site flows (a resync from central) and reconciles the gateway switch if connected. */
-  async setCrossSite(flows: readonly CrossSiteFlow[]): Promise<ReconcileReport | undefined> {
-    this.model = this.model.withCrossSite(flows);
+  /** A mark to pass to {@link setCrossSite}: changes made by jobs after it win over a resync asked for before it. */
+  crossSiteMark(): number {
+    return this.crossSiteSeq;
+  }
+
+  /**
+   * Replaces the cross-site flows (a resync from central) and reconciles the gateway switch if connected. With `mark`
+   * (from {@link crossSiteMark} taken before the resync was asked for), flows installed or removed by jobs since
+   * then keep their newer state: the resync answer may predate them.
+   */
+  async setCrossSite(flows: readonly CrossSiteFlow[], mark?: number): Promise<ReconcileReport | undefined> {
+    const next = new Map(flows.map((f) => [f.id, f]));
+    if (mark !== undefined) {
+      for (const [id, c] of this.crossSiteChanges) {
+        if (c.seq <= mark) continue;
+        if (c.flow !== undefined) next.set(id, c.flow);
+        else next.delete(id);
+      }
+    }
+    this.model = this.model.withCrossSite([...next.values()]);
     this.gone.clear();
     return this.reconcileGateway(false);
   }
 
   /** Adds (or replaces) one cross-site flow and has the gateway switch confirm it (LOCAL_GATEWAY_DOWN if not connected). */
   async installCrossSite(flow: CrossSiteFlow): Promise<ReconcileReport | undefined> {
+    this.noteChange(flow.id, flow);
     this.model = this.model.withCrossSite([...this.model.crossSite.filter((f) => f.id !== flow.id), flow]);
     this.gone.delete(flow.id);
     return this.reconcileGateway(true);
@@ -185,9 +206,17 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** Removes a cross-site flow and its NAT flows from the gateway switch. */
   async removeCrossSite(flowId: string): Promise<ReconcileReport | undefined> {
+    this.noteChange(flowId, undefined);
     this.model = this.model.withCrossSite(this.model.crossSite.filter((f) => f.id !== flowId));
     this.gone.delete(flowId);
     return this.reconcileGateway(false);
+  }
+
+  private noteChange(id: string, flow: CrossSiteFlow | undefined): void {
+    this.crossSiteChanges.delete(id);
+    this.crossSiteChanges.set(id, { seq: ++this.crossSiteSeq, ...(flow !== undefined ? { flow } : {}) });
+    // Bounded: only recent changes can race with a resync.
+    if (this.crossSiteChanges.size > 4096) this.crossSiteChanges.delete(this.crossSiteChanges.keys().next().value!);
   }
 
   private async reconcileGateway(required: boolean): Promise<ReconcileReport | undefined> {
