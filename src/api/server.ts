@@ -11,10 +11,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Directory, JobQueue, NatAllocator } from '../central';
+import type { AuditReport } from '../central/audit';
 import type { Store } from '../ports/store';
 import { authenticate, setPrincipal, tokenMap, type TokenTable } from './auth';
 import type { ApiContext } from './context';
 import { installErrorHandlers } from './errors';
+import { auditRoutes } from './routes/audit';
 import { datacenterRoutes } from './routes/datacenters';
 import { flowRoutes } from './routes/flows';
 import { healthRoutes } from './routes/health';
@@ -36,6 +38,8 @@ export interface ApiOptions {
   logger?: FastifyBaseLogger;
   /** Largest accepted body in bytes (default 64 KiB). */
   bodyLimit?: number;
+  /** Runs an audit (central, over the control channel); `GET /v1/audit` exists only when given. */
+  audit?: () => Promise<AuditReport>;
 }
 
 /** The API version this module serves, also the OpenAPI `info.version`. */
@@ -75,6 +79,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         { name: 'flows', description: 'Cross-site flows and NAT tuples' },
         { name: 'jobs', description: 'Jobs for local controllers' },
         { name: 'health', description: 'Liveness' },
+        ...(options.audit !== undefined ? [{ name: 'audit', description: 'Switches, flows and NAT tuples against the directory' }] : []),
       ],
     },
   });
@@ -94,6 +99,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       flowRoutes(v1, ctx);
       natRoutes(v1, ctx);
       jobRoutes(v1, ctx);
+      if (options.audit !== undefined) auditRoutes(v1, options.audit);
     },
     { prefix: '/v1' },
   );

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/server';
 import type { Principal } from '../api/auth';
+import { runAudit, type AuditReport } from '../central/audit';
 import { CrossSiteService } from '../central/cross-site';
 import { Directory } from '../central/directory';
 import { JobQueue } from '../central/jobs';
@@ -97,7 +98,9 @@ export async function startCentral(cfg: CentralConfig): Promise<RunningCentral> 
     const directory = new Directory(store);
     await directory.loadIntent(intent);
     const jobs = new JobQueue(store);
-    const api = buildApi({ store, directory, allocator: directory.allocator, jobs, tokens: cfg.tokens });
+    // GET /v1/audit asks the locals over the channel, which starts after the API: bound once the channel exists.
+    let audit: (() => Promise<AuditReport>) | undefined;
+    const api = buildApi({ store, directory, allocator: directory.allocator, jobs, tokens: cfg.tokens, audit: () => (audit !== undefined ? audit() : Promise.reject(new XsiteError('UNAVAILABLE', 'the control channel is not up yet'))) });
     // Directory sync hook: VM changes through the directory, and VM deletes through the API, push directory.changed.
     let sync: LocalSync | undefined;
     let crossSiteRef: CrossSiteService | undefined;
@@ -115,6 +118,7 @@ export async function startCentral(cfg: CentralConfig): Promise<RunningCentral> 
     const apiPort = (api.server.address() as { port: number }).port;
     const channel = new ControlChannelServer({ secrets: cfg.secrets });
     closers.push(async () => channel.close());
+    audit = async () => runAudit({ store, channel, dcs: (await store.listDatacenters()).map((d) => d.name) });
     const crossSite = new CrossSiteService(store, directory, channel);
     crossSiteRef = crossSite;
     const localSync = new LocalSync(store, channel, (dc) => crossSite.flowsForDc(dc));

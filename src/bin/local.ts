@@ -3,13 +3,16 @@
  * (a {@link LocalController} app on an {@link OpenFlowController}), keeps an authenticated control channel to central
  * and keeps the controller's directory in sync with central's (src/local/central-sync.ts).
  */
-import { CROSS_SITE_VERSION, NAT_INSTALL_JOB, NAT_REMOVE_JOB, isFlowOpenReply, isNatInstallJob, isNatRemoveJob } from '../central/cross-site-protocol';
+import { isAuditRequest } from '../central/audit-protocol';
+import { CROSS_SITE_VERSION, NAT_INSTALL_JOB, NAT_REMOVE_JOB, isNatInstallJob, isNatRemoveJob } from '../central/cross-site-protocol';
 import { ControlChannelClient } from '../drivers/channel/client';
 import { connectTcp } from '../drivers/channel/tcp';
 import { XsiteError } from '../core/errors';
 import { loadTopologyFile } from '../emulator/topology/load';
 import type { Topology } from '../emulator/topology/model';
+import { auditLocal } from '../local/audit';
 import { CentralSync } from '../local/central-sync';
+import { openFlowViaCentral } from '../local/flow-open';
 import type { DirectoryVm } from '../local/dc-model';
 import { LocalController } from '../local/local-controller';
 import { OpenFlowController } from '../openflow/controller';
@@ -52,12 +55,12 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
   if (!topology.datacenters.some((d) => d.name === cfg.dc)) throw new XsiteError('CONFIG_INVALID', `no data center ${cfg.dc} in ${cfg.topologyFile}`);
   // Cross-site flows: first packets ask central (flow.open); idle reports are kept until central's nat.remove for
   // them arrives and are sent again after every reconnect, so a report made while central was away is not lost.
-  const idleReports = new Set<string>();
+  const idleReports = new Map<string, string | undefined>();
   let client: ControlChannelClient | undefined;
-  const sendIdle = (flowId: string) => {
+  const sendIdle = (flowId: string, gen: string | undefined) => {
     if (client?.isConnected !== true) return;
     try {
-      client.send({ type: 'flow.idle', v: CROSS_SITE_VERSION, flowId });
+      client.send({ type: 'flow.idle', v: CROSS_SITE_VERSION, flowId, ...(gen !== undefined ? { gen } : {}) });
     } catch {
       // sent again on reconnect
     }
@@ -70,13 +73,11 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
     crossSite: {
       open: async (req) => {
         if (client === undefined) throw new XsiteError('CHANNEL_CLOSED', 'not connected to central');
-        const reply = await client.request(req, { timeoutMs: 15_000 });
-        if (!isFlowOpenReply(reply)) throw new XsiteError('CROSS_SITE_BAD_REPLY', 'central answered flow.open with something else');
-        return reply.flow;
+        return openFlowViaCentral(client, req);
       },
-      idle: (flowId) => {
-        idleReports.add(flowId);
-        sendIdle(flowId);
+      idle: (flowId, gen) => {
+        idleReports.set(flowId, gen);
+        sendIdle(flowId, gen);
       },
     },
   });
@@ -102,7 +103,7 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
   });
   client.on('connected', () => {
     log(`connected to central ${cfg.central.host}:${cfg.central.port} as ${cfg.dc}`);
-    for (const id of idleReports) sendIdle(id);
+    for (const [id, gen] of idleReports) sendIdle(id, gen);
   });
   client.onJob(async (job) => {
     if (job.type === NAT_INSTALL_JOB && isNatInstallJob(job.body)) {
@@ -119,6 +120,7 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
     }
     throw new XsiteError('LOCAL_UNKNOWN_JOB', `unknown job type ${job.type}`, { type: job.type });
   });
+  client.onRequest((body) => (isAuditRequest(body) ? auditLocal(app) : Promise.reject(new XsiteError('CHANNEL_NO_HANDLER', `${cfg.dc} does not answer ${JSON.stringify((body as { type?: unknown } | null)?.type)}`))));
   client.on('disconnected', (reason) => log(`disconnected from central (${reason})`));
   client.on('failed', (e) => log(`central refused: ${e.message}`));
   const sync = new CentralSync({ client, topology, dc: cfg.dc, apply: (vms) => app.setVms(vms), applyCrossSite: (flows, mark) => app.setCrossSite(flows, mark), markCrossSite: () => app.crossSiteMark() });

@@ -36,6 +36,8 @@ export interface FlowIdleEvent {
   type: 'flow.idle';
   v: number;
   flowId: string;
+  /** The set-up ({@link CrossSiteFlow.gen}) whose NAT flows went idle. */
+  gen?: string;
 }
 
 export interface NatInstallJob {
@@ -69,7 +71,7 @@ export function isFlowOpenReply(x: unknown): x is FlowOpenReply {
 }
 
 export function isFlowIdleEvent(x: unknown): x is FlowIdleEvent {
-  return isObject(x) && x['type'] === 'flow.idle' && typeof x['flowId'] === 'string';
+  return isObject(x) && x['type'] === 'flow.idle' && typeof x['flowId'] === 'string' && (x['gen'] === undefined || typeof x['gen'] === 'string');
 }
 
 export function isNatInstallJob(x: unknown): x is NatInstallJob {

@@ -51,6 +51,8 @@ export class CrossSiteService extends EventEmitter {
   readonly counters: CrossSiteCounters = { opened: 0, openFailed: 0, closedIdle: 0, closedStale: 0, installJobs: 0, removeJobs: 0 };
   /** DCs that reported each open flow idle since it was last (re)installed. */
   private readonly idle = new Map<string, Set<string>>();
+  /** The current set-up generation of each flow set up since this process started. */
+  private readonly gens = new Map<string, string>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private seq = 0;
   private readonly epoch = Date.now().toString(36);
@@ -73,7 +75,7 @@ export class CrossSiteService extends EventEmitter {
   /** Handles a one-way message from `dc`; true when it was one of ours. */
   message(dc: string, msg: unknown): boolean {
     if (!isFlowIdleEvent(msg)) return false;
-    void this.reportIdle(dc, msg.flowId);
+    void this.reportIdle(dc, msg.flowId, msg.gen);
     return true;
   }
 
@@ -96,9 +98,10 @@ export class CrossSiteService extends EventEmitter {
       const id = crossSiteFlowId(req.protocol, src.vm.tenant, src.vm.vn, a, b);
       return await this.serial(id, async () => {
         const rec = await this.directory.openFlow({ id, protocol: req.protocol, srcVm: a.vm, dstVm: b.vm, ...(a.port !== undefined ? { srcPort: a.port } : {}), ...(b.port !== undefined ? { dstPort: b.port } : {}) });
-        const flow = toCrossSiteFlow(rec, a, b);
-        this.idle.delete(id);
         const gen = `${this.epoch}.${++this.seq}`;
+        const flow = { ...toCrossSiteFlow(rec, a, b), gen };
+        this.idle.delete(id);
+        this.gens.set(id, gen);
         const timeoutMs = this.opts.installTimeoutMs ?? 10_000;
         await Promise.all(
           [a.dc, b.dc].map((dc) => {
@@ -116,9 +119,14 @@ export class CrossSiteService extends EventEmitter {
     }
   }
 
-  /** DC `dc` says flow `flowId` went idle on its gateway; closes the flow when every DC of it did. */
-  reportIdle(dc: string, flowId: string): Promise<void> {
+  /**
+   * DC `dc` says flow `flowId` (set-up `gen`) went idle on its gateway; closes the flow when every DC of it did. A
+   * report about an earlier set-up than the current one is stale (the flow was set up again since) and ignored.
+   */
+  reportIdle(dc: string, flowId: string, gen?: string): Promise<void> {
     return this.serial(flowId, async () => {
+      const current = this.gens.get(flowId);
+      if (current !== undefined && gen !== undefined && gen !== current) return;
       const rec = await this.store.getFlow(flowId);
       if (rec === undefined || rec.state !== 'open') {
         // Already closed (or unknown): make sure the DC drops it.
@@ -131,6 +139,7 @@ export class CrossSiteService extends EventEmitter {
       seen.add(dc);
       if (dcs !== undefined && !dcs.every((d) => seen!.has(d))) return;
       this.idle.delete(flowId);
+      this.gens.delete(flowId);
       await this.directory.closeFlow(flowId);
       this.counters.closedIdle++;
       this.emit('closed', flowId, 'idle');
@@ -157,6 +166,7 @@ export class CrossSiteService extends EventEmitter {
         if (!stale) return;
         await this.directory.closeFlow(rec.id);
         this.idle.delete(rec.id);
+        this.gens.delete(rec.id);
         this.counters.closedStale++;
         closed.push(rec.id);
         this.emit('closed', rec.id, 'stale');
@@ -174,7 +184,11 @@ export class CrossSiteService extends EventEmitter {
       if (rec.tuple === undefined) continue;
       const ends = await this.endsOf(rec);
       if (ends === undefined || (ends.a.dc !== dc && ends.b.dc !== dc)) continue;
-      out.push(toCrossSiteFlow(rec, ends.a, ends.b));
+      // A flow handed out again gets a generation, so idle reports about its NAT flows from before (e.g. made while
+      // this process was not running yet) no longer count: only reports about what the DCs hold now close it.
+      let gen = this.gens.get(rec.id);
+      if (gen === undefined) this.gens.set(rec.id, (gen = `${this.epoch}.resync`));
+      out.push({ ...toCrossSiteFlow(rec, ends.a, ends.b), gen });
     }
     return out;
   }

@@ -11,6 +11,7 @@ import { runEmulatorBench } from '../../bench/emulator/run';
 import { registerLabCommands } from './lab-command';
 import { registerEmulatorCommands } from './emulator-command';
 import { registerTraceCommand } from './trace-command';
+import { registerAuditCommand } from './audit-command';
 
 /** Parses a positive integer option. */
 export function positiveInt(value: string): number {
@@ -115,6 +116,7 @@ export function buildProgram(): Command {
 
   registerEmulatorCommands(program);
   registerTraceCommand(program);
+  registerAuditCommand(program);
 
   const bench = program.command('bench').description('benchmarks that print their figures');
   bench

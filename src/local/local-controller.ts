@@ -12,7 +12,7 @@ import type { MessageOf } from '../codec/openflow/types';
 import { IPPROTO, tryParsePacket } from '../codec/packet';
 import type { FlowOpenRequest } from '../central/cross-site-protocol';
 import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
-import { cookieLocal, cookieManager, XSITE_MANAGERS } from '../pipeline/cookie';
+import { cookieLocal, cookieManager, makeCookie, XSITE_MANAGERS } from '../pipeline/cookie';
 import { XSITE_PLAN } from '../pipeline/table-plan';
 import type { Topology } from '../emulator/topology/model';
 import type { ControllerApp } from '../openflow/controller';
@@ -22,7 +22,7 @@ import { DcModel, type DirectoryVm } from './dc-model';
 import { DesiredState } from './desired-state';
 import { type ArpDecision, explainArp, XSITE_GATEWAY_MAC, arpManager } from './managers/arp';
 import { classifyManager } from './managers/classify';
-import { type GatewayNatOptions, gatewayNatManager, gatewaySwitchOf, isNatCookie, natCookie, natPlan } from './managers/gateway-nat';
+import { type GatewayNatOptions, gatewayNatManager, gatewaySwitchOf, isNatCookie, matchesInbound, natCookie, natPlan, WAN_MISS_COOKIE } from './managers/gateway-nat';
 import { l2Manager } from './managers/l2';
 import { type LocalManager, managerChanges } from './managers/manager';
 import { reconcile, type ReconcileOptions, type ReconcileReport } from './reconciler';
@@ -51,8 +51,8 @@ export interface LocalControllerOptions {
 export interface CrossSitePort {
   /** Asks central to set the flow up; resolves once both gateways confirmed (the install job of this DC included). */
   open(req: FlowOpenRequest): Promise<CrossSiteFlow>;
-  /** Tells central the flow's NAT flows on this DC's gateway went idle. */
-  idle(flowId: string): void;
+  /** Tells central the flow's NAT flows (set-up `gen`) on this DC's gateway went idle. */
+  idle(flowId: string, gen?: string): void;
 }
 
 /** Counters of a {@link LocalController}. */
@@ -66,6 +66,8 @@ export interface LocalControllerCounters {
   heldDropped: number;
   /** Cross-site flows whose NAT flows on this gateway all went idle. */
   crossSiteIdle: number;
+  /** Packets from the WAN that missed the NAT flows and were sent on by the controller. */
+  wanForwarded: number;
   packetIns: number;
   arpAnswered: number;
   arpUnanswered: number;
@@ -93,6 +95,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     heldReleased: 0,
     heldDropped: 0,
     crossSiteIdle: 0,
+    wanForwarded: 0,
     packetIns: 0,
     arpAnswered: 0,
     arpUnanswered: 0,
@@ -132,8 +135,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return d;
   }
 
-  /** Reconciles switch `switchName` (queued behind any reconcile of it in progress). */
-  reconcileSwitch(switchName: string): Promise<ReconcileReport> {
+  /** Reconciles switch `switchName` (queued behind any reconcile of it in progress); see ReconcileOptions.refresh. */
+  reconcileSwitch(switchName: string, refresh?: ReconcileOptions['refresh']): Promise<ReconcileReport> {
     const run = async (): Promise<ReconcileReport> => {
       const conn = this.connections.get(switchName);
       if (conn === undefined) throw new Error(`switch ${switchName} is not connected`);
@@ -142,6 +145,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
         const report = await reconcile(conn, desired, {
           managersOwned: this.managers.map((m) => m.id),
           ...(this.opts.mode !== undefined ? { mode: this.opts.mode } : {}),
+          ...(refresh !== undefined ? { refresh } : {}),
         });
         this.counters.reconciles++;
         this.reconciled.add(switchName);
@@ -201,7 +205,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.noteChange(flow.id, flow);
     this.model = this.model.withCrossSite([...this.model.crossSite.filter((f) => f.id !== flow.id), flow]);
     this.gone.delete(flow.id);
-    return this.reconcileGateway(true);
+    // A set-up of a flow whose NAT flows are still on the switch (e.g. put back by a resync) sends them again, so
+    // their idle timeouts restart now rather than expire under the packets this set-up releases.
+    const cookie = makeCookie(NAT_MANAGER, natCookie(flow.id));
+    return this.reconcileGateway(true, (f) => f.cookie === cookie);
   }
 
   /** Removes a cross-site flow and its NAT flows from the gateway switch. */
@@ -219,13 +226,13 @@ export class LocalController extends EventEmitter implements ControllerApp {
     if (this.crossSiteChanges.size > 4096) this.crossSiteChanges.delete(this.crossSiteChanges.keys().next().value!);
   }
 
-  private async reconcileGateway(required: boolean): Promise<ReconcileReport | undefined> {
+  private async reconcileGateway(required: boolean, refresh?: ReconcileOptions['refresh']): Promise<ReconcileReport | undefined> {
     const gw = gatewaySwitchOf(this.model);
     if (gw === undefined || !this.connections.has(gw)) {
       if (required) throw new XsiteError('LOCAL_GATEWAY_DOWN', `the gateway switch of ${this.model.dc} is not connected`, { dc: this.model.dc, switch: gw ?? null });
       return undefined;
     }
-    return this.reconcileSwitch(gw);
+    return this.reconcileSwitch(gw, refresh);
   }
 
   /** Reconciles every connected switch again. */
@@ -274,7 +281,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.counters.packetIns++;
     const sw = this.model.switchByDpid(conn.datapathId);
     if (sw !== undefined && msg.tableId === NAT_TABLE && cookieManager(msg.cookie) === NAT_MANAGER) {
-      this.firstPacket(conn, msg);
+      if (cookieLocal(msg.cookie) === WAN_MISS_COOKIE) this.wanPacket(conn, msg);
+      else this.firstPacket(conn, msg);
       return;
     }
     const inPortTlv = msg.match.find((t) => t.field === 'in_port');
@@ -319,7 +327,30 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.model = this.model.withCrossSite(this.model.crossSite.filter((f) => f.id !== flow.id));
     this.counters.crossSiteIdle++;
     this.emit('cross_site_idle', flow.id);
-    this.opts.crossSite?.idle(flow.id);
+    this.opts.crossSite?.idle(flow.id, flow.gen);
+  }
+
+  /**
+   * A packet from another DC's gateway found no NAT flow on this gateway. When it belongs to a cross-site flow this
+   * DC has (its NAT flows were just installed and the switch's datapath cache still had the old verdict), it is sent
+   * on with the flow's inbound actions; anything else is dropped (counted as ignored).
+   */
+  private wanPacket(conn: SwitchConnection, msg: MessageOf<'packet_in'>): void {
+    const inPortTlv = msg.match.find((t) => t.field === 'in_port');
+    const inPort = inPortTlv !== undefined && inPortTlv.field !== 'raw' ? Number(inPortTlv.value) : undefined;
+    const parsed = tryParsePacket(msg.data);
+    if (inPort === undefined || !parsed.ok) {
+      this.counters.packetInsIgnored++;
+      return;
+    }
+    for (const f of this.model.crossSite) {
+      const plan = natPlan(this.model, f);
+      if (plan === undefined || !matchesInbound(plan, inPort, parsed.packet)) continue;
+      conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort, actions: plan.inbound.apply, data: msg.data });
+      this.counters.wanForwarded++;
+      return;
+    }
+    this.counters.packetInsIgnored++;
   }
 
   /**
@@ -363,6 +394,15 @@ export class LocalController extends EventEmitter implements ControllerApp {
     if (waiting !== undefined) {
       if (waiting.length < (this.opts.maxHeldPerFlow ?? 64)) waiting.push(msg.data);
       else this.counters.heldDropped++;
+      return;
+    }
+    // The flow is set up already (a datapath cache of the switch had not caught up with its NAT flows yet, or the
+    // packet raced the install): send it on at once.
+    const known = this.model.crossSite.find((f) => f.id === id);
+    const knownPlan = known !== undefined ? natPlan(this.model, known) : undefined;
+    if (knownPlan !== undefined) {
+      conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: OFPP.CONTROLLER, actions: knownPlan.outbound.apply, data: msg.data });
+      this.counters.heldReleased++;
       return;
     }
     const queue = [msg.data];

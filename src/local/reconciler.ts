@@ -40,6 +40,11 @@ export interface ReconcileOptions {
   managersOwned: Iterable<number>;
   /** Also delete flows of unknown owners (default false: they are only reported). */
   deleteForeign?: boolean;
+  /**
+   * Desired flows to send again even when the switch holds them unchanged (an ADD replacing a flow restarts its idle
+   * timeout, as OVS does): e.g. the NAT flows of a cross-site flow that was just set up again.
+   */
+  refresh?: (flow: FlowSpec) => boolean;
   /** 'auto' (default): bundle, falling back to flow_mods + barrier if the switch refuses bundles. */
   mode?: 'auto' | 'bundle' | 'plain';
 }
@@ -86,7 +91,7 @@ export async function readInstalled(conn: SwitchConnection): Promise<InstalledFl
 export function diffFlows(
   desired: DesiredState,
   installed: readonly InstalledFlow[],
-  opts: { managersOwned: Iterable<number>; deleteForeign?: boolean },
+  opts: { managersOwned: Iterable<number>; deleteForeign?: boolean; refresh?: (flow: FlowSpec) => boolean },
 ): FlowDiff {
   const owned = new Set(opts.managersOwned);
   const byKey = new Map(installed.map((f) => [f.key, f]));
@@ -96,7 +101,7 @@ export function diffFlows(
     wanted.add(key);
     const have = byKey.get(key);
     if (have === undefined) diff.add.push(flow);
-    else if (have.cookie !== flow.cookie || instructionsKey(have.instructions) !== instructionsKey(flow.instructions)) {
+    else if (have.cookie !== flow.cookie || instructionsKey(have.instructions) !== instructionsKey(flow.instructions) || opts.refresh?.(flow) === true) {
       diff.modify.push({ flow, installed: have });
     } else diff.unchanged++;
   }

@@ -32,6 +32,11 @@ export interface CrossSiteFlow {
   b: CrossSiteEndpoint;
   /** `srcPublicIp` is a public IP of `a`'s gateway, `dstPublicIp` one of `b`'s. */
   tuple: NatTuple;
+  /**
+   * Which set-up of the flow this is (central's install generation). A local reports it with `flow.idle`, so central
+   * can tell an idle report about NAT flows of an earlier set-up from one about the current flows.
+   */
+  gen?: string;
 }
 
 /** An endpoint before ordering: address and port as seen in a packet. */
@@ -78,6 +83,7 @@ export function isCrossSiteFlow(x: unknown): x is CrossSiteFlow {
     !!f.tuple &&
     typeof f.tuple.srcPublicIp === 'string' &&
     typeof f.tuple.dstPublicIp === 'string' &&
-    Number.isInteger(f.tuple.port)
+    Number.isInteger(f.tuple.port) &&
+    (f.gen === undefined || typeof f.gen === 'string')
   );
 }

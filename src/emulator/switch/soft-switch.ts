@@ -812,8 +812,10 @@ export class SoftSwitch implements PipelineHost, ActionHost {
         const e = new FlowEntry(m.tableId, m.priority, cm, m.cookie, m.idleTimeout, m.hardTimeout, m.flags, m.instructions, prog, now);
         if (old !== undefined) {
           if ((m.flags & OFPFF.RESET_COUNTS) === 0) {
+            // As OVS: the replaced flow's statistics carry over, its last-used time (idle timeout) included.
             e.packetCount = old.packetCount;
             e.byteCount = old.byteCount;
+            e.lastUsed = old.lastUsed;
           }
           this.tables.remove(old);
         }

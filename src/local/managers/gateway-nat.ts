@@ -11,12 +11,14 @@
  * - inbound (R -> L, arriving on that WAN port): match the public IPs and the tuple port (ICMP: the VLAN id, popped);
  *   restore R's and L's MACs, addresses and ports and deliver towards L inside the DC (the DC's VN encapsulation).
  *
- * Flows are installed with an idle timeout and SEND_FLOW_REM so the local controller hears when a flow went idle;
+ * Flows are installed with an idle timeout and SEND_FLOW_REM so the local controller hears when a flow went idle
+ * (and RESET_COUNTS, so that installing them again restarts the timeout);
  * their cookie is {@link natCookie} of the flow id. Everything else in the table is dropped (table-miss).
  */
 import { OFPCML_NO_BUFFER, OFPFF, OFPP, OFPVID_PRESENT } from '../../codec/openflow/constants';
 import type { Action, Match, OxmTlv } from '../../codec/openflow/types';
 import { ETHERTYPE, IPPROTO } from '../../codec/packet/constants';
+import type { Packet } from '../../codec/packet';
 import type { CrossSiteEndpoint, CrossSiteFlow } from '../../model/cross-site-flow';
 import { XSITE_MANAGERS } from '../../pipeline/cookie';
 import { FlowBuilder, type FlowSpec } from '../../pipeline/flow-builder';
@@ -47,6 +49,53 @@ export function natCookie(id: string): bigint {
 /** Whether the low cookie bits `local` are a NAT flow's (else a VN first-packet rule's: the VN id). */
 export function isNatCookie(local: bigint): boolean {
   return (local & NAT_COOKIE_BIT) !== 0n;
+}
+
+/** Low cookie bits of the rules that send WAN packets without a NAT flow to the controller. */
+export const WAN_MISS_COOKIE = 1n << 46n;
+
+/**
+ * Whether `pkt`, received on `inPort`, is what the inbound NAT flow of `plan` matches (the controller's copy of the
+ * switch's match, for packets a datapath cache still handled the old way, see gatewayNatFlows).
+ */
+export function matchesInbound(plan: NatPlan, inPort: number, pkt: Packet): boolean {
+  if (inPort !== plan.wanPort || pkt.ipv4 === undefined) return false;
+  for (const tlv of plan.inbound.match) {
+    if (tlv.field === 'raw') return false;
+    const v = tlv.value as number | string | bigint;
+    switch (tlv.field) {
+      case 'in_port':
+      case 'eth_type':
+        break;
+      case 'ip_proto':
+        if (pkt.ipv4.protocol !== v) return false;
+        break;
+      case 'ipv4_src':
+        if (pkt.ipv4.src !== v) return false;
+        break;
+      case 'ipv4_dst':
+        if (pkt.ipv4.dst !== v) return false;
+        break;
+      case 'tcp_src':
+        if (pkt.tcp?.srcPort !== v) return false;
+        break;
+      case 'tcp_dst':
+        if (pkt.tcp?.dstPort !== v) return false;
+        break;
+      case 'udp_src':
+        if (pkt.udp?.srcPort !== v) return false;
+        break;
+      case 'udp_dst':
+        if (pkt.udp?.dstPort !== v) return false;
+        break;
+      case 'vlan_vid':
+        if (pkt.vlans[0] === undefined || (OFPVID_PRESENT | pkt.vlans[0].vid) !== v) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 /** Options of the gateway-nat manager. */
@@ -169,10 +218,27 @@ export function gatewayNatFlows(model: DcModel, switchName: string, opts: Gatewa
       }),
     );
   }
+  // Packets from other DCs' gateways with no NAT flow: to the controller, which sends them on when they belong to a
+  // flow it has just installed. After a flow table change a datapath flow cache (OVS's megaflows, revalidated
+  // asynchronously after the barrier) can still handle a packet the old way for a moment; this turns that moment's
+  // "no NAT flow" into a detour through the controller instead of a drop.
+  for (const port of model.wanPorts(switchName)) {
+    flows.push(
+      fb.flow({
+        table: 'gateway-nat',
+        band: 'default',
+        match: [{ field: 'in_port', value: port }],
+        apply: [{ type: 'output', port: OFPP.CONTROLLER, maxLen: OFPCML_NO_BUFFER }],
+        cookie: WAN_MISS_COOKIE,
+      }),
+    );
+  }
   for (const f of model.crossSite) {
     const plan = natPlan(model, f);
     if (plan === undefined) continue;
-    const common = { table: 'gateway-nat', band: 'specific', cookie: natCookie(f.id), idleTimeout, flags: OFPFF.SEND_FLOW_REM } as const;
+    // RESET_COUNTS: an ADD that replaces the flow (a new set-up of the same flow) restarts its idle timeout; without
+    // it OVS carries the old flow's last-used time over and the flow may expire under the packets just released.
+    const common = { table: 'gateway-nat', band: 'specific', cookie: natCookie(f.id), idleTimeout, flags: OFPFF.SEND_FLOW_REM | OFPFF.RESET_COUNTS } as const;
     flows.push(fb.flow({ ...common, match: plan.outbound.match, apply: plan.outbound.apply }));
     flows.push(fb.flow({ ...common, match: plan.inbound.match, apply: plan.inbound.apply }));
   }

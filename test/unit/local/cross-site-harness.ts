@@ -52,7 +52,7 @@ export async function crossSiteHarness(topo: Topology, opts: { idleTimeoutS?: nu
       ...(opts.idleTimeoutS !== undefined ? { nat: { idleTimeoutS: opts.idleTimeoutS } } : {}),
       crossSite: {
         open: (req) => service.open(dc.name, req),
-        idle: (flowId) => void service.reportIdle(dc.name, flowId),
+        idle: (flowId, gen) => void service.reportIdle(dc.name, flowId, gen),
       },
     });
     const of = new OpenFlowController();
