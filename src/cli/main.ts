@@ -3,6 +3,7 @@ import { L2LearningApp } from '../apps/l2-learning';
 import { OpenFlowController } from '../openflow/controller';
 import { runLabSelftest } from '../bin/lab-selftest';
 import { runDemo } from '../bin/demo';
+import { crossSitePassed, runCrossSiteScenario } from '../scenario/cross-site';
 import { loadCentralConfig, startCentral } from '../bin/central';
 import { startLocal } from '../bin/local';
 import { runOpenFlowBench } from '../../bench/openflow/run';
@@ -40,12 +41,40 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('the main job on the built-in emulator (no root): controller + emulated switches, pings, TCP sessions, probes, a trace')
+    .description('the main job on the built-in emulator (no root): see --scenario')
+    .option('--scenario <name>', 'basic: one controller, pings, TCP sessions, probes, a trace; cross-site: central + one local controller per DC as processes, every VM pair across three DCs, controller restarts, NAT tuples released, audit', 'basic')
+    .option('--dataplane <kind>', 'cross-site: emulator (default) or ovs (the Open vSwitch lab; needs root)', 'emulator')
+    .option('--no-restart', 'cross-site: do not restart central and a local controller half way')
+    .option('--nat-idle-timeout <seconds>', 'cross-site: idle timeout of gateway NAT flows', positiveInt, 2)
+    .option('-v, --verbose', "cross-site: also print the controllers' own output")
     .option('--json', 'print the result as JSON')
-    .action(async (o: { json?: boolean }) => {
-      const r = await runDemo(o.json ? () => undefined : (s: string) => process.stdout.write(`${s}\n`));
+    .action(async (o: { scenario: string; dataplane: string; restart: boolean; natIdleTimeout: number; verbose?: boolean; json?: boolean }) => {
+      const out = (s: string) => process.stdout.write(`${s}\n`);
+      if (o.scenario === 'cross-site') {
+        if (o.dataplane !== 'emulator' && o.dataplane !== 'ovs') throw new InvalidArgumentError(`--dataplane: expected emulator or ovs, got "${o.dataplane}"`);
+        const r = await runCrossSiteScenario({
+          dataplane: o.dataplane,
+          restart: o.restart,
+          natIdleTimeoutS: o.natIdleTimeout,
+          verbose: o.verbose === true,
+          log: o.json ? () => undefined : out,
+        });
+        if (o.json) printJson(r);
+        else {
+          for (const f of r.failures) out(`FAILED: ${f}`);
+          out(
+            `\nsummary (${r.dataplane}): ${r.pairs} pairs, ${r.reachable}/${r.expected.reachable} reachable (ping, TCP, UDP), ${r.isolated}/${r.expected.isolated} isolated; ` +
+              `leaks: ${r.leaks.packets} packets, ${r.leaks.flows} flows, ${r.leaks.tuples} tuples; ${r.tuplesInUseMax} NAT tuples in use at most; ` +
+              `${r.restarts.map((x) => `${x.controller} restarted (${x.pairsOk}/${x.pairsRechecked} pairs kept)`).join(', ') || 'no restarts'} (${r.ms} ms)`,
+          );
+        }
+        if (!crossSitePassed(r)) process.exitCode = 1;
+        return;
+      }
+      if (o.scenario !== 'basic') throw new InvalidArgumentError(`--scenario: expected basic or cross-site, got "${o.scenario}"`);
+      const r = await runDemo(o.json ? () => undefined : out);
       if (o.json) printJson(r);
-      else process.stdout.write(`\nsummary: ${r.pingOk}/${r.pairs} pairs ping, ${r.tcp.kept}/${r.tcp.sessions} TCP sessions kept, ${r.probes.lost}/${r.probes.sent} probes lost (${r.ms} ms)\n`);
+      else out(`\nsummary: ${r.pingOk}/${r.pairs} pairs ping, ${r.tcp.kept}/${r.tcp.sessions} TCP sessions kept, ${r.probes.lost}/${r.probes.sent} probes lost (${r.ms} ms)`);
       if (r.pingOk !== r.pairs || r.tcp.kept !== r.tcp.sessions || r.probes.lost !== 0) process.exitCode = 1;
     });
 

@@ -100,3 +100,25 @@ describe('cross-site flows through gateways with NAT (emulator, three DCs)', () 
     assert.equal(r.received, 1, 'acme-web2 (dc2) -> acme-web4 (dc1) after everything went idle');
   });
 });
+
+describe('cross-site flows of a VM that is deleted', () => {
+  test('close, release their tuples and leave both gateways', async () => {
+    const topo = loadTopologyFile(TOPO);
+    const h = await crossSiteHarness(topo, { idleTimeoutS: 30 });
+    try {
+      assert.equal((await h.net.host('acme-web2').ping('192.168.10.4', { count: 1, timeoutMs: 1000 })).received, 1);
+      const open = await h.directory.listFlows({ state: 'open' });
+      assert.equal(open.length, 1);
+      assert.equal((await h.store.listNatTuples()).length, 1);
+      assert.deepEqual(h.locals.get('dc1')!.crossSiteFlows.map((f) => f.id), [open[0]!.id]);
+      await h.directory.removeVm('acme-web4');
+      assert.deepEqual(await h.service.revalidate(), [open[0]!.id]);
+      assert.deepEqual(await h.store.listNatTuples(), [], 'tuple released');
+      assert.equal((await h.directory.getFlow(open[0]!.id)).state, 'closed');
+      for (const dc of ['dc1', 'dc2']) assert.deepEqual(h.locals.get(dc)!.crossSiteFlows, [], `${dc} dropped the flow`);
+      assert.deepEqual(await h.service.revalidate(), [], 'nothing more to close');
+    } finally {
+      await h.close();
+    }
+  });
+});
