@@ -100,6 +100,10 @@ export class DcModel {
     readonly gateways: readonly Gateway[],
     /** The cross-site flows with an end in this DC that central set up (their NAT flows go on this DC's gateway). */
     readonly crossSite: readonly CrossSiteFlow[] = [],
+    /** VMs migrating into this DC: where they will be plugged in (their classify flows are installed ahead). */
+    readonly incoming: readonly DirectoryVm[] = [],
+    /** VMs of this DC being paused for a migration: frames to them go to the controller, which holds them. */
+    readonly holding: readonly string[] = [],
   ) {
     this.switches = switches;
     this.vns = vns;
@@ -143,12 +147,20 @@ export class DcModel {
 
   /** The same DC with another directory. */
   withVms(vms: readonly DirectoryVm[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding);
   }
 
   /** The same DC with another set of cross-site flows. */
   withCrossSite(flows: readonly CrossSiteFlow[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows]);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding);
+  }
+
+  /** The same DC with other migration state (VMs arriving, VMs whose frames are held). */
+  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[] }): DcModel {
+    return new DcModel(
+      this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways,
+      this.crossSite, [...(m.incoming ?? this.incoming)], [...(m.holding ?? this.holding)],
+    );
   }
 
   /** The switch with datapath id `dpid`, if it is one of this DC. */

@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { OFP_NO_BUFFER, OFPP, OFPRR } from '../codec/openflow/constants';
-import type { MessageOf } from '../codec/openflow/types';
+import type { Action, MessageOf } from '../codec/openflow/types';
 import { IPPROTO, tryParsePacket } from '../codec/packet';
 import type { FlowOpenRequest } from '../central/cross-site-protocol';
 import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
@@ -24,6 +24,8 @@ import { type ArpDecision, explainArp, XSITE_GATEWAY_MAC, arpManager } from './m
 import { classifyManager } from './managers/classify';
 import { type GatewayNatOptions, gatewayNatManager, gatewaySwitchOf, isNatCookie, matchesInbound, natCookie, natPlan, WAN_MISS_COOKIE } from './managers/gateway-nat';
 import { l2Manager } from './managers/l2';
+import { toInnerPort, toVmPort } from './managers/vn-encap';
+import { migrationHoldManager } from './managers/migration-hold';
 import { type LocalManager, managerChanges } from './managers/manager';
 import { reconcile, type ReconcileOptions, type ReconcileReport } from './reconciler';
 
@@ -68,6 +70,8 @@ export interface LocalControllerCounters {
   crossSiteIdle: number;
   /** Packets from the WAN that missed the NAT flows and were sent on by the controller. */
   wanForwarded: number;
+  /** Frames held while a VM of this DC was paused for its migration. */
+  migrationHeld: number;
   packetIns: number;
   arpAnswered: number;
   arpUnanswered: number;
@@ -83,6 +87,9 @@ export interface LocalControllerCounters {
  */
 const NAT_TABLE = XSITE_PLAN.table('gateway-nat').id;
 const NAT_MANAGER = XSITE_MANAGERS.idOf('gateway-nat');
+const MIGRATION_MANAGER = XSITE_MANAGERS.idOf('migration');
+/** Frames held per VM during a migration pause; more are dropped (counted). */
+const MAX_HELD_PER_VM = 4096;
 
 export class LocalController extends EventEmitter implements ControllerApp {
   model: DcModel;
@@ -96,6 +103,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     heldDropped: 0,
     crossSiteIdle: 0,
     wanForwarded: 0,
+    migrationHeld: 0,
     packetIns: 0,
     arpAnswered: 0,
     arpUnanswered: 0,
@@ -121,7 +129,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     super();
     this.model = DcModel.fromTopology(opts.topology, opts.dc, opts.vms);
     this.gatewayMac = opts.gatewayMac ?? XSITE_GATEWAY_MAC;
-    this.managers = opts.managers ?? [classifyManager, arpManager, l2Manager, gatewayNatManager(opts.nat)];
+    this.managers = opts.managers ?? [classifyManager, arpManager, l2Manager, gatewayNatManager(opts.nat), migrationHoldManager];
   }
 
   /** The desired state of `switchName` after applying every manager to the current model. */
@@ -235,6 +243,96 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return this.reconcileSwitch(gw, refresh);
   }
 
+  // ---- migrations (seed 000 section 5)
+
+  /** Frames held for VMs being paused, by VM name: the frame and the port it came in on. */
+  private readonly heldFrames = new Map<string, { switch: string; inPort: number; data: Buffer }[]>();
+
+  /** Frames held now for `vm` (a copy). */
+  heldFor(vm: string): number {
+    return this.heldFrames.get(vm)?.length ?? 0;
+  }
+
+  /** A VM migrating into this DC will be plugged into `vm.switch` port `vm.port`: classify its frames there from now on. */
+  async prepareIncoming(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
+    this.model = this.model.withMigrations({ incoming: [...this.model.incoming.filter((v) => v.name !== vm.name), vm] });
+    return this.reconcileConnected();
+  }
+
+  /** Starts holding the frames sent to `vm` (a VM of this DC about to be paused). */
+  async hold(vm: string): Promise<Map<string, ReconcileReport>> {
+    if (!this.model.holding.includes(vm)) this.model = this.model.withMigrations({ holding: [...this.model.holding, vm] });
+    if (!this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
+    return this.reconcileConnected();
+  }
+
+  /**
+   * The switchover of a migration in this DC: the directory (the VM at its new place) and the cross-site flows change
+   * together, every connected switch is reconciled once (the hold and the arrival state of `vm` end in the same
+   * bundles), then the frames held for `vm` are sent on through the new flows. Resolves with the reports by switch.
+   */
+  async switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[]): Promise<Map<string, ReconcileReport>> {
+    this.model = this.model
+      .withVms(vms)
+      .withCrossSite(crossSite)
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding: this.model.holding.filter((v) => v !== vm) });
+    this.gone.clear();
+    const reports = await this.reconcileConnected();
+    this.releaseHeld(vm);
+    return reports;
+  }
+
+  /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
+  async abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {
+    this.model = this.model.withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding: this.model.holding.filter((v) => v !== vm) });
+    const reports = await this.reconcileConnected();
+    this.releaseHeld(vm);
+    return reports;
+  }
+
+  /**
+   * Sends the frames held for `vm` on towards where the VM is now: to its port when it is plugged into the holding
+   * switch, else out of the inner port towards its new switch (same DC) or towards the DC's gateway (another DC; the
+   * gateway's flows take over there). OpenFlow drops an output to the port a frame came in on, so that case uses
+   * IN_PORT.
+   */
+  private releaseHeld(vm: string): void {
+    const frames = this.heldFrames.get(vm) ?? [];
+    this.heldFrames.delete(vm);
+    const dvm = this.model.vms.find((v) => v.name === vm);
+    const vn = dvm !== undefined ? this.model.vns.get(`${dvm.tenant}/${dvm.vn}`) : undefined;
+    const here = this.model.localVms().find((v) => v.name === vm);
+    const gw = gatewaySwitchOf(this.model);
+    for (const f of frames) {
+      const conn = this.connections.get(f.switch);
+      let actions: Action[] | undefined;
+      if (conn !== undefined && vn !== undefined) {
+        if (here !== undefined && here.switch === f.switch) actions = toVmPort(here.port!);
+        else {
+          const target = here !== undefined ? here.switch! : gw;
+          const port = target !== undefined && target !== f.switch ? this.model.nextHop(f.switch, target) : undefined;
+          if (port !== undefined) {
+            actions = toInnerPort(this.model, vn, port).map((a) => (a.type === 'output' && a.port === f.inPort ? { ...a, port: OFPP.IN_PORT } : a));
+          } else if (target === f.switch) {
+            actions = [{ type: 'output', port: OFPP.TABLE, maxLen: 0 }];
+          }
+        }
+      }
+      if (conn === undefined || actions === undefined) {
+        this.counters.heldDropped++;
+        continue;
+      }
+      conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: f.inPort, actions, data: f.data });
+      this.counters.heldReleased++;
+    }
+  }
+
+  private async reconcileConnected(): Promise<Map<string, ReconcileReport>> {
+    const names = [...this.connections.keys()];
+    const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n)));
+    return new Map(names.map((n, i) => [n, reports[i]!]));
+  }
+
   /** Reconciles every connected switch again. */
   async reconcileAll(): Promise<Map<string, ReconcileReport>> {
     return this.setVms(this.model.vms);
@@ -280,6 +378,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
   onPacketIn(conn: SwitchConnection, msg: MessageOf<'packet_in'>): void {
     this.counters.packetIns++;
     const sw = this.model.switchByDpid(conn.datapathId);
+    if (sw !== undefined && cookieManager(msg.cookie) === MIGRATION_MANAGER) {
+      this.holdFrame(sw.name, msg);
+      return;
+    }
     if (sw !== undefined && msg.tableId === NAT_TABLE && cookieManager(msg.cookie) === NAT_MANAGER) {
       if (cookieLocal(msg.cookie) === WAN_MISS_COOKIE) this.wanPacket(conn, msg);
       else this.firstPacket(conn, msg);
@@ -328,6 +430,21 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.counters.crossSiteIdle++;
     this.emit('cross_site_idle', flow.id);
     this.opts.crossSite?.idle(flow.id, flow.gen);
+  }
+
+  /** A frame to a VM whose migration pause is on: keep it for {@link releaseHeld}. */
+  private holdFrame(switchName: string, msg: MessageOf<'packet_in'>): void {
+    const inPortTlv = msg.match.find((t) => t.field === 'in_port');
+    const inPort = inPortTlv !== undefined && inPortTlv.field !== 'raw' ? Number(inPortTlv.value) : undefined;
+    const parsed = tryParsePacket(msg.data);
+    const vm = parsed.ok ? this.model.vmByMac(parsed.packet.eth.dst) : undefined;
+    const list = vm !== undefined ? this.heldFrames.get(vm.name) : undefined;
+    if (inPort === undefined || list === undefined || list.length >= MAX_HELD_PER_VM) {
+      this.counters.heldDropped++;
+      return;
+    }
+    list.push({ switch: switchName, inPort, data: msg.data });
+    this.counters.migrationHeld++;
   }
 
   /**

@@ -94,5 +94,6 @@ export const XSITE_MANAGERS: ManagerRegistry = new ManagerRegistry([
   { id: 0x0005, name: 'cross-site' },
   { id: 0x0006, name: 'gateway-nat' },
   { id: 0x0007, name: 'egress' },
+  { id: 0x0008, name: 'migration' },
   { id: 0x00f0, name: 'static' },
 ]);

@@ -21,6 +21,7 @@
 import type { DatacenterRecord, GatewayRecord, HostRecord, TenantRecord, VmRecord, VnRecord } from '../model/intent';
 import type { FlowFilter, FlowRecord, NatFreeRange, NatPoolRecord, NatTupleRecord } from '../model/flow';
 import type { JobFilter, JobRecord, JobStatus } from '../model/job';
+import type { MigrationFilter, MigrationRecord } from '../model/migration';
 
 /** Filter for listing VMs (all given fields must match). */
 export interface VmFilter {
@@ -102,6 +103,15 @@ export interface StoreOps {
   updateJob(id: string, status: JobStatus, updatedAt: number, error?: string): Promise<boolean>;
   /** Sorted by createdAt, then id. */
   listJobs(filter?: JobFilter): Promise<JobRecord[]>;
+
+  // ---- migration journal
+  /** Inserts a new migration; STORE_CONSTRAINT `migration_active_vm` when the VM already has an active one. */
+  insertMigration(r: MigrationRecord): Promise<void>;
+  /** Replaces a migration record (same id); false when there is none. */
+  updateMigration(r: MigrationRecord): Promise<boolean>;
+  getMigration(id: string): Promise<MigrationRecord | undefined>;
+  /** Sorted by creation time, then id. */
+  listMigrations(filter?: MigrationFilter): Promise<MigrationRecord[]>;
 }
 
 /** Operations inside one transaction. */

@@ -20,7 +20,9 @@ export function classifyFlows(model: DcModel, switchName: string): FlowSpec[] {
   model.switch(switchName);
   const flows: FlowSpec[] = [fb.flow({ table: 'classify', band: 'miss' })];
   const local = model.localVms();
-  for (const vm of local.filter((v) => v.switch === switchName)) {
+  // VMs of this DC, and VMs migrating in (plugged in at their destination port, classified ahead of the switchover).
+  const incoming = model.incoming.filter((v) => v.switch === switchName && !local.some((l) => l.name === v.name));
+  for (const vm of [...local.filter((v) => v.switch === switchName), ...incoming]) {
     const vn = model.vnOf(vm);
     flows.push(
       fb.flow({

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import { NatAllocator } from '../../../src/central/nat-allocator';
 import { isXsiteError } from '../../../src/core/errors';
 import type { FlowRecord, NatTupleRecord } from '../../../src/model/flow';
+import type { MigrationRecord } from '../../../src/model/migration';
 import type { Store } from '../../../src/ports/store';
 import { seedTwoDcs } from './fixtures';
 
@@ -278,6 +279,28 @@ export function storeConformance(name: string, factory: StoreFactory): void {
           assert.equal(p.inUse, 0);
           assert.deepEqual(await s.listFreeRanges(p.key), [{ pool: p.key, lo: 1000, hi: 1499 }]);
         }
+      }));
+
+    test('migration journal: one active migration per VM, records round-trip, filters', () =>
+      withStore(async (s) => {
+        const m = (id: string, vm: string, state: MigrationRecord['state'], createdAt: number): MigrationRecord => ({
+          id, vm, tenant: 't1', fromHost: 'h1', toHost: 'h2', fromDc: 'dc1', toDc: 'dc2', toSwitch: 'sw2', toPort: 3,
+          state, createdAt, updatedAt: createdAt, phases: { preMigration: { startedAt: createdAt } },
+        });
+        await s.insertMigration(m('m1', 'a', 'requested', 1));
+        await assert.rejects(s.insertMigration(m('m2', 'a', 'requested', 2)), code('STORE_CONSTRAINT', 'migration_active_vm'));
+        await s.insertMigration(m('m3', 'b', 'migration', 3));
+        assert.deepEqual(await s.getMigration('m1'), m('m1', 'a', 'requested', 1));
+        assert.equal(await s.getMigration('nope'), undefined);
+        const done = { ...m('m1', 'a', 'completed', 1), updatedAt: 9, result: { totalMs: 5, hypervisorDowntimeMs: 1, switchoverMs: 2, bytesCopied: 3, rounds: 1, flowMods: 4, framesHeld: 0 } };
+        assert.equal(await s.updateMigration(done), true);
+        assert.equal(await s.updateMigration(m('zz', 'a', 'completed', 1)), false);
+        assert.deepEqual(await s.getMigration('m1'), done);
+        await s.insertMigration(m('m2', 'a', 'requested', 2)); // the first one is no longer active
+        assert.deepEqual((await s.listMigrations()).map((x) => x.id), ['m1', 'm2', 'm3']);
+        assert.deepEqual((await s.listMigrations({ vm: 'a' })).map((x) => x.id), ['m1', 'm2']);
+        assert.deepEqual((await s.listMigrations({ active: true })).map((x) => x.id), ['m2', 'm3']);
+        assert.deepEqual((await s.listMigrations({ active: false, vm: 'a' })).map((x) => x.id), ['m1']);
       }));
 
     test('a closed store refuses calls with STORE_CLOSED; close is idempotent', async () => {

@@ -108,6 +108,20 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX jobs_dc_status ON jobs(dc, status, created_at, id);
   `,
+  // 2: the migration journal; a VM has at most one active migration
+  `
+  CREATE TABLE migrations (
+    id TEXT PRIMARY KEY,
+    vm TEXT NOT NULL,
+    state TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    record TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX migrations_active_vm ON migrations(vm) WHERE active = 1;
+  CREATE INDEX migrations_vm ON migrations(vm, created_at);
+  `,
 ];
 
 /** The schema version this code writes. */

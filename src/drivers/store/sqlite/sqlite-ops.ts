@@ -4,6 +4,7 @@ import { XsiteError } from '../../../core/errors';
 import type { DatacenterRecord, GatewayRecord, HostRecord, TenantRecord, VmRecord, VnRecord } from '../../../model/intent';
 import type { FlowFilter, FlowRecord, NatFreeRange, NatPoolRecord, NatProtocol, NatTupleRecord } from '../../../model/flow';
 import type { JobFilter, JobRecord, JobStatus } from '../../../model/job';
+import { isActiveMigration, type MigrationFilter, type MigrationRecord } from '../../../model/migration';
 import type { StoreOps, VmFilter } from '../../../ports/store';
 
 type Row = Record<string, unknown>;
@@ -20,6 +21,7 @@ function mapError(e: unknown): unknown {
   else if (msg.includes('vns.id')) constraint = 'vn_id';
   else if (msg.includes('nat_tuples.protocol')) constraint = 'nat_tuple';
   else if (msg.includes('nat_tuples.flow_id')) constraint = 'nat_tuple_flow';
+  else if (msg.includes('migrations.vm')) constraint = 'migration_active_vm';
   else {
     const m = /constraint failed: (\w+)\./.exec(msg);
     if (m) constraint = `${m[1]}_key`;
@@ -196,6 +198,12 @@ const SQL = {
   insJob: `INSERT INTO jobs (id, dc, kind, payload, status, created_at, updated_at, error)
     VALUES (@id, @dc, @kind, @payload, @status, @createdAt, @updatedAt, @error) ON CONFLICT(id) DO NOTHING`,
   getJob: 'SELECT * FROM jobs WHERE id = ?',
+  insMigration: `INSERT INTO migrations (id, vm, state, active, record, created_at, updated_at)
+    VALUES (@id, @vm, @state, @active, @record, @createdAt, @updatedAt)`,
+  updMigration: 'UPDATE migrations SET state = @state, active = @active, record = @record, updated_at = @updatedAt WHERE id = @id',
+  getMigration: 'SELECT record FROM migrations WHERE id = ?',
+  listMigrations: `SELECT record FROM migrations WHERE (@vm IS NULL OR vm = @vm) AND (@active IS NULL OR active = @active)
+    ORDER BY created_at, id`,
   updJob: 'UPDATE jobs SET status = ?, updated_at = ?, error = ? WHERE id = ?',
   listJobs: `SELECT * FROM jobs WHERE (@dc IS NULL OR dc = @dc) AND (@status IS NULL OR status = @status)
     ORDER BY created_at, id`,
@@ -448,5 +456,25 @@ export class SqliteOps implements StoreOps {
   }
   async listJobs(filter: JobFilter = {}): Promise<JobRecord[]> {
     return this.all('listJobs', { dc: filter.dc ?? null, status: filter.status ?? null }).map(jobFrom);
+  }
+
+  // ---- migration journal
+  private migrationParams(r: MigrationRecord) {
+    return { id: r.id, vm: r.vm, state: r.state, active: isActiveMigration(r.state) ? 1 : 0, record: JSON.stringify(r), createdAt: r.createdAt, updatedAt: r.updatedAt };
+  }
+  async insertMigration(r: MigrationRecord): Promise<void> {
+    this.run('insMigration', this.migrationParams(r));
+  }
+  async updateMigration(r: MigrationRecord): Promise<boolean> {
+    const p = this.migrationParams(r);
+    return this.run('updMigration', { id: p.id, state: p.state, active: p.active, record: p.record, updatedAt: p.updatedAt }).changes > 0;
+  }
+  async getMigration(id: string): Promise<MigrationRecord | undefined> {
+    const r = this.get('getMigration', id);
+    return r && (JSON.parse(r.record as string) as MigrationRecord);
+  }
+  async listMigrations(filter: MigrationFilter = {}): Promise<MigrationRecord[]> {
+    const active = filter.active === undefined ? null : filter.active ? 1 : 0;
+    return this.all('listMigrations', { vm: filter.vm ?? null, active }).map((r) => JSON.parse(r.record as string) as MigrationRecord);
   }
 }

@@ -38,14 +38,14 @@ function isBusy(e: unknown): boolean {
 const READS = [
   'getDatacenter', 'listDatacenters', 'getHost', 'listHosts', 'getGateway', 'listGateways', 'listTenants', 'getVn',
   'listVns', 'getVm', 'findVmByIp', 'listVms', 'getFlow', 'listFlows', 'getNatTuple', 'listNatTuples', 'getNatPool',
-  'listNatPools', 'freeRangeFloor', 'freeRangeCeil', 'listFreeRanges', 'getJob', 'listJobs',
+  'listNatPools', 'freeRangeFloor', 'freeRangeCeil', 'listFreeRanges', 'getJob', 'listJobs', 'getMigration', 'listMigrations',
 ] as const satisfies readonly (keyof StoreOps)[];
 
 /** Methods that write: each runs in its own transaction. */
 const WRITES = [
   'putDatacenter', 'putHost', 'putGateway', 'putTenant', 'putVn', 'putVm', 'setVmHost', 'deleteVm', 'putFlow',
   'deleteFlow', 'insertNatTuple', 'deleteNatTuple', 'putNatPool', 'putFreeRange', 'deleteFreeRange',
-  'deleteFreeRanges', 'insertJob', 'updateJob',
+  'deleteFreeRanges', 'insertJob', 'updateJob', 'insertMigration', 'updateMigration',
 ] as const satisfies readonly (keyof StoreOps)[];
 
 // Every StoreOps method is listed exactly once (checked at compile time).

@@ -1,0 +1,85 @@
+/**
+ * A live migration as central journals it (seed 000 section 5): one record per request, rewritten at every state
+ * change, so that a restarted central knows where each migration stood. States, in order:
+ *
+ *   requested -> pre-migration -> migration -> switchover -> post-migration -> completed
+ *
+ * and, when something fails before the network flipped, `rolling-back` -> `rolled-back` (the VM keeps running at
+ * the source, nothing installed for the migration stays behind); `failed` when even that went wrong. A migration is
+ * *active* until it is completed, rolled back or failed; a VM has at most one active migration (the store enforces it).
+ */
+import type { NatTuple } from './flow';
+
+export type MigrationState =
+  | 'requested'
+  | 'pre-migration'
+  | 'migration'
+  | 'switchover'
+  | 'post-migration'
+  | 'completed'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'failed';
+
+export const TERMINAL_MIGRATION_STATES: readonly MigrationState[] = ['completed', 'rolled-back', 'failed'];
+
+/** Start and end (epoch ms) of a phase. */
+export interface PhaseTimes {
+  startedAt: number;
+  endedAt?: number;
+}
+
+/** The latest progress of the memory copy. */
+export interface MigrationProgressRecord {
+  phase: 'precopy' | 'paused' | 'resumed';
+  round: number;
+  bytesCopied: number;
+  bytesTotal: number;
+  remainingBytes: number;
+  dirtyBytesPerSec: number;
+  copyBytesPerSec: number;
+  elapsedMs: number;
+  estimatedRemainingMs?: number;
+}
+
+export interface MigrationRecord {
+  id: string;
+  vm: string;
+  tenant: string;
+  fromHost: string;
+  toHost: string;
+  fromDc: string;
+  toDc: string;
+  /** Where the VM is plugged in at the destination. */
+  toSwitch: string;
+  toPort: number;
+  state: MigrationState;
+  createdAt: number;
+  updatedAt: number;
+  phases: { preMigration?: PhaseTimes; migration?: PhaseTimes; postMigration?: PhaseTimes };
+  /** The copy stream's NAT tuple between the two gateways (cross-DC migrations). */
+  copyTuple?: NatTuple;
+  progress?: MigrationProgressRecord;
+  /** Figures of a completed migration. */
+  result?: {
+    totalMs: number;
+    hypervisorDowntimeMs: number;
+    switchoverMs: number;
+    bytesCopied: number;
+    rounds: number;
+    flowMods: number;
+    framesHeld: number;
+  };
+  nat?: { allocated: number; released: number };
+  error?: { code: string; message: string };
+}
+
+export interface MigrationFilter {
+  vm?: string;
+  /** Only migrations that are not completed, rolled back or failed. */
+  active?: boolean;
+}
+
+export function isActiveMigration(state: MigrationState): boolean {
+  return !TERMINAL_MIGRATION_STATES.includes(state);
+}

@@ -1,0 +1,72 @@
+/**
+ * The hypervisor port: what xsite's migration needs of whatever runs the VMs (seed 000 section 5, seed 002). Three
+ * drivers implement it: `qemu` (real guests over QMP, src/drivers/hypervisor/qemu), `netns` (a network namespace as
+ * the VM, on the Open vSwitch lab) and `sim` (pre-copy modelled in the emulator, src/drivers/hypervisor/sim).
+ *
+ * A migration copies the VM's memory while it runs (pre-copy rounds; the guest dirties pages meanwhile), then pauses
+ * it for the final copy. While it is paused the driver calls `beforeSwitchover`: xsite flips the network there (make
+ * before break: the destination's flows are confirmed before traffic moves). When the hook resolves, the VM resumes
+ * at the destination, plugged into `to.switch` port `to.port`, and announces itself (gratuitous ARP / RARP). When the
+ * hook rejects, or anything fails before it, the migration is abandoned: the VM keeps running at the source, plugged
+ * in where it was, and the driver leaves nothing behind at the destination.
+ */
+
+export type HypervisorKind = 'qemu' | 'netns' | 'sim';
+
+/** A progress sample of a running migration. */
+export interface HypervisorProgress {
+  /** precopy: copying while the VM runs; paused: final copy / switchover; resumed: running at the destination. */
+  phase: 'precopy' | 'paused' | 'resumed';
+  /** Pre-copy round (1-based). */
+  round: number;
+  bytesCopied: number;
+  /** The VM's memory size. */
+  bytesTotal: number;
+  /** Bytes still to copy (dirty or never copied). */
+  remainingBytes: number;
+  /** Rate at which the guest dirties memory, bytes/s (0 if unknown). */
+  dirtyBytesPerSec: number;
+  /** Copy rate, bytes/s (0 if unknown). */
+  copyBytesPerSec: number;
+  elapsedMs: number;
+  /** Estimated time until the switchover, when the driver can tell. */
+  estimatedRemainingMs?: number;
+}
+
+export interface HypervisorMigrateRequest {
+  vm: string;
+  fromHost: string;
+  toHost: string;
+  /** Where the VM's NIC is plugged in at the destination. */
+  to: { switch: string; port: number };
+  /**
+   * Called once pre-copy converged, just before the VM is paused (drivers that cannot tell call it when the pause
+   * begins): xsite starts holding the frames sent to the VM so that none reaches a paused VM. A rejection aborts.
+   */
+  beforePause?(): Promise<void>;
+  /** The network switchover, run while the VM is paused; a rejection aborts the migration (the VM stays at the source). */
+  beforeSwitchover(): Promise<void>;
+  onProgress?(p: HypervisorProgress): void;
+  /** Aborts the migration before the switchover (the VM stays at the source). */
+  signal?: AbortSignal;
+}
+
+export interface HypervisorMigrateResult {
+  /** From the start of the copy to the VM running at the destination. */
+  totalMs: number;
+  /** How long the VM was paused (the hook included). */
+  downtimeMs: number;
+  /** How long `beforeSwitchover` took. */
+  hookMs: number;
+  bytesCopied: number;
+  rounds: number;
+}
+
+export interface Hypervisor {
+  readonly kind: HypervisorKind;
+  /**
+   * Live-migrates `vm`; resolves when it runs at the destination. Rejects with XsiteError `HYPERVISOR_ABORTED` (hook
+   * failed or aborted: the VM runs at the source), `HYPERVISOR_UNKNOWN_VM`, `HYPERVISOR_FAILED`.
+   */
+  migrate(req: HypervisorMigrateRequest): Promise<HypervisorMigrateResult>;
+}
