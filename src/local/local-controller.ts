@@ -513,15 +513,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
       else this.counters.heldDropped++;
       return;
     }
-    // The flow is set up already (a datapath cache of the switch had not caught up with its NAT flows yet, or the
-    // packet raced the install): send it on at once.
-    const known = this.model.crossSite.find((f) => f.id === id);
-    const knownPlan = known !== undefined ? natPlan(this.model, known) : undefined;
-    if (knownPlan !== undefined) {
-      conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: OFPP.CONTROLLER, actions: knownPlan.outbound.apply, data: msg.data });
-      this.counters.heldReleased++;
-      return;
-    }
+    // Even when this DC still has the flow (one of its NAT flows timed out, or a datapath cache of the switch had not
+    // caught up yet), ask central: the other gateway may have dropped its half, and central sets up both again.
     const queue = [msg.data];
     this.held.set(id, queue);
     const req: FlowOpenRequest = {
