@@ -4,7 +4,7 @@
  * and keeps the controller's directory in sync with central's (src/local/central-sync.ts).
  */
 import { isAuditRequest } from '../central/audit-protocol';
-import { CROSS_SITE_VERSION, NAT_INSTALL_JOB, NAT_REMOVE_JOB, isNatInstallJob, isNatRemoveJob } from '../central/cross-site-protocol';
+import { CROSS_SITE_VERSION, NAT_INSTALL_JOB, NAT_REMOVE_JOB } from '../central/cross-site-protocol';
 import { ControlChannelClient } from '../drivers/channel/client';
 import { connectTcp } from '../drivers/channel/tcp';
 import { XsiteError } from '../core/errors';
@@ -13,6 +13,7 @@ import type { Topology } from '../emulator/topology/model';
 import { auditLocal } from '../local/audit';
 import { CentralSync } from '../local/central-sync';
 import { openFlowViaCentral } from '../local/flow-open';
+import { runLocalJob } from '../local/jobs';
 import type { DirectoryVm } from '../local/dc-model';
 import { LocalController } from '../local/local-controller';
 import { OpenFlowController } from '../openflow/controller';
@@ -106,19 +107,12 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
     for (const [id, gen] of idleReports) sendIdle(id, gen);
   });
   client.onJob(async (job) => {
-    if (job.type === NAT_INSTALL_JOB && isNatInstallJob(job.body)) {
-      idleReports.delete(job.body.flow.id);
-      const r = await app.installCrossSite(job.body.flow);
-      log(`cross-site flow ${job.body.flow.id} installed (tuple ${job.body.flow.tuple.srcPublicIp} ${job.body.flow.tuple.dstPublicIp} ${job.body.flow.tuple.port})`);
-      return { reconciled: r !== undefined };
-    }
-    if (job.type === NAT_REMOVE_JOB && isNatRemoveJob(job.body)) {
-      idleReports.delete(job.body.flowId);
-      const r = await app.removeCrossSite(job.body.flowId);
-      log(`cross-site flow ${job.body.flowId} removed`);
-      return { reconciled: r !== undefined };
-    }
-    throw new XsiteError('LOCAL_UNKNOWN_JOB', `unknown job type ${job.type}`, { type: job.type });
+    const body = job.body as { flow?: { id?: string }; flowId?: string } | null;
+    const flowId = body?.flow?.id ?? body?.flowId;
+    if (job.type === NAT_INSTALL_JOB || job.type === NAT_REMOVE_JOB) if (typeof flowId === 'string') idleReports.delete(flowId);
+    const r = await runLocalJob(app, topology, cfg.dc, job);
+    log(`job ${job.type}${typeof flowId === 'string' ? ` ${flowId}` : ''} done`);
+    return r;
   });
   client.onRequest((body) => (isAuditRequest(body) ? auditLocal(app) : Promise.reject(new XsiteError('CHANNEL_NO_HANDLER', `${cfg.dc} does not answer ${JSON.stringify((body as { type?: unknown } | null)?.type)}`))));
   client.on('disconnected', (reason) => log(`disconnected from central (${reason})`));

@@ -177,6 +177,42 @@ export class CrossSiteService extends EventEmitter {
     return closed;
   }
 
+  /**
+   * A VM moved (a migration's switchover): every open flow of it gets a tuple for its new pair of gateways (the old
+   * one released in the same transaction) and a new set-up generation, or is closed when both ends are now in one
+   * DC. Nothing is sent to the DCs: the caller ships the new flows with its switchover. Resolves with the flows set up
+   * again, the ids closed, and the tuple counts.
+   */
+  async resetupForVm(vm: string): Promise<{ flows: CrossSiteFlow[]; closed: string[]; allocated: number; released: number }> {
+    const out = { flows: [] as CrossSiteFlow[], closed: [] as string[], allocated: 0, released: 0 };
+    for (const rec of await this.store.listFlows({ state: 'open', vm })) {
+      await this.serial(rec.id, async () => {
+        const now = await this.store.getFlow(rec.id);
+        if (now === undefined || now.state !== 'open') return;
+        const ends = await this.endsOf(now);
+        const held = await this.store.getNatTuple(rec.id);
+        if (ends === undefined || ends.a.dc === ends.b.dc) {
+          await this.directory.closeFlow(rec.id);
+          if (held !== undefined) out.released++;
+          this.idle.delete(rec.id);
+          this.gens.delete(rec.id);
+          out.closed.push(rec.id);
+          this.emit('closed', rec.id, 'stale');
+          return;
+        }
+        const again = await this.directory.openFlow({ id: rec.id, protocol: now.protocol, srcVm: now.srcVm, dstVm: now.dstVm });
+        const after = await this.store.getNatTuple(rec.id);
+        if (held !== undefined && (after === undefined || after.srcGateway !== held.srcGateway || after.dstGateway !== held.dstGateway)) out.released++;
+        if (after !== undefined && (held === undefined || after.srcGateway !== held.srcGateway || after.dstGateway !== held.dstGateway)) out.allocated++;
+        const gen = `${this.epoch}.${++this.seq}`;
+        this.gens.set(rec.id, gen);
+        this.idle.delete(rec.id);
+        out.flows.push({ ...toCrossSiteFlow(again, ends.a, ends.b), gen });
+      });
+    }
+    return out;
+  }
+
   /** The open cross-site flows with an end in DC `dc` (for a local's resync), sorted by id. */
   async flowsForDc(dc: string): Promise<CrossSiteFlow[]> {
     const out: CrossSiteFlow[] = [];

@@ -1,0 +1,334 @@
+/**
+ * Live migration across layer-3 sites, central's side (seed 000 section 5, figures 2-4): a journaled state machine
+ * that drives the hypervisor and the local controllers.
+ *
+ *  pre-migration   the request is checked; the copy stream's path gets its NAT tuple (source gateway -> destination
+ *                  gateway, cross-DC only); the destination DC classifies the VM's frames at its new port ahead.
+ *  migration       the hypervisor copies memory while the VM runs (progress is journaled and emitted). Once pre-copy
+ *                  converged the source DC starts holding frames sent to the VM (`migration.hold`), then the VM
+ *                  pauses; in the pause (`beforeSwitchover`) the switchover runs: the directory moves the VM, its
+ *                  cross-site flows get tuples for their new gateways, and every DC of its VN applies the new state in
+ *                  one bundle per switch, the destination first (make before break); the source then sends the
+ *                  held frames on to the new place.
+ *  post-migration  the VM runs at the destination and announced itself; the copy tuple is released; figures recorded.
+ *
+ * Any failure before the switchover rolls back: the hypervisor leaves the VM running at the source, the DCs drop the
+ * arrival and the hold (held frames go on to the VM where it is), the copy tuple is released. A failure during the
+ * switchover after the directory moved is completed forward (the DCs are told the new state again). `recover()`,
+ * called when central starts, does the same from the journal for migrations a previous process left active.
+ *
+ * Errors of `request`: VM_NOT_FOUND, HOST_NOT_FOUND, MIGRATION_SAME_HOST, MIGRATION_IN_PROGRESS (concurrent requests
+ * for one VM: exactly one wins), FORBIDDEN (a tenant's request for another tenant's VM), MIGRATION_NO_CAPACITY.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { isXsiteError, XsiteError } from '../core/errors';
+import type { Topology } from '../emulator/topology/model';
+import { toDirectoryVms } from '../local/central-sync';
+import type { MigrationRecord } from '../model/migration';
+import { isActiveMigration } from '../model/migration';
+import type { ChannelJob, DispatchOptions, JobResult } from '../ports/control-channel';
+import type { Hypervisor, HypervisorProgress } from '../ports/hypervisor';
+import type { Store } from '../ports/store';
+import type { CrossSiteService } from './cross-site';
+import type { Directory } from './directory';
+import { vmsForDc } from './local-sync';
+import {
+  MIGRATION_ABORT_JOB,
+  MIGRATION_HOLD_JOB,
+  MIGRATION_PREPARE_JOB,
+  MIGRATION_SWITCHOVER_JOB,
+  type MigrationSwitchoverResult,
+  type PreparedVm,
+} from './migration-protocol';
+
+/** Who asks (the API's principal). */
+export type MigrationPrincipal = { role: 'operator' } | { role: 'tenant'; tenant: string };
+
+export interface MigrationRequest {
+  vm: string;
+  destinationHost: string;
+}
+
+export interface MigrationServiceOptions {
+  store: Store;
+  directory: Directory;
+  crossSite: CrossSiteService;
+  channel: { dispatchJob<R = unknown>(dc: string, job: ChannelJob, opts?: DispatchOptions): Promise<JobResult<R>> };
+  hypervisor: Hypervisor;
+  /** The intent: host capacities, switch ports (the same file the local controllers read). */
+  topology: Topology;
+  /** Called after the directory changed (e.g. LocalSync.changed, so locals re-read it). */
+  directoryChanged?: () => void;
+  now?: () => number;
+  /** How long a DC may take to confirm a migration job (ms); default 10 s. */
+  jobTimeoutMs?: number;
+}
+
+/** Events: `state` (MigrationRecord) at every state change, `progress` (MigrationRecord) on copy progress. */
+export class MigrationService extends EventEmitter {
+  private readonly now: () => number;
+  private readonly running = new Map<string, Promise<MigrationRecord>>();
+  private readonly lastProgressWrite = new Map<string, number>();
+
+  constructor(private readonly o: MigrationServiceOptions) {
+    super();
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Checks and journals a migration and starts it; resolves with the record (state `requested`). */
+  async request(req: MigrationRequest, principal: MigrationPrincipal = { role: 'operator' }): Promise<MigrationRecord> {
+    const loc = await this.o.directory.vmByName(req.vm);
+    if (principal.role === 'tenant' && principal.tenant !== loc.vm.tenant) {
+      throw new XsiteError('FORBIDDEN', `VM ${req.vm} is not a VM of tenant ${principal.tenant}`, { vm: req.vm });
+    }
+    const to = await this.o.store.getHost(req.destinationHost);
+    if (to === undefined) throw new XsiteError('HOST_NOT_FOUND', `no host ${req.destinationHost}`, { host: req.destinationHost });
+    if (to.name === loc.host.name) {
+      throw new XsiteError('MIGRATION_SAME_HOST', `${req.vm} already runs on ${to.name}`, { vm: req.vm, host: to.name });
+    }
+    await this.checkCapacity(to.name, loc.vm.memoryMB);
+    // Where the VM will be plugged in: the same rule the destination's local controller applies to its directory.
+    const destVms = (await vmsForDc(this.o.store, to.dc)).filter((v) => v.name !== req.vm);
+    destVms.push({ name: loc.vm.name, tenant: loc.vm.tenant, vn: loc.vm.vn, ip: loc.vm.ip, mac: loc.vm.mac, dc: to.dc, host: to.name, switch: to.switch });
+    const placed = toDirectoryVms(destVms, this.o.topology, to.dc).find((v) => v.name === req.vm);
+    if (placed?.port === undefined) {
+      throw new XsiteError('MIGRATION_NO_PORT', `no port for ${req.vm} on ${to.switch}`, { vm: req.vm, switch: to.switch });
+    }
+    const at = this.now();
+    const rec: MigrationRecord = {
+      id: randomUUID(),
+      vm: loc.vm.name,
+      tenant: loc.vm.tenant,
+      fromHost: loc.host.name,
+      toHost: to.name,
+      fromDc: loc.dc,
+      toDc: to.dc,
+      toSwitch: to.switch,
+      toPort: placed.port,
+      state: 'requested',
+      createdAt: at,
+      updatedAt: at,
+      phases: {},
+    };
+    try {
+      await this.o.store.insertMigration(rec);
+    } catch (e) {
+      if (isXsiteError(e, 'STORE_CONSTRAINT') && e.details?.['constraint'] === 'migration_active_vm') {
+        throw new XsiteError('MIGRATION_IN_PROGRESS', `${req.vm} is already migrating`, { vm: req.vm });
+      }
+      throw e;
+    }
+    this.emit('state', rec);
+    const run = this.run(rec);
+    this.running.set(rec.id, run);
+    void run.finally(() => this.running.delete(rec.id));
+    return rec;
+  }
+
+  /** The journaled record; MIGRATION_NOT_FOUND. */
+  async get(id: string): Promise<MigrationRecord> {
+    const r = await this.o.store.getMigration(id);
+    if (r === undefined) throw new XsiteError('MIGRATION_NOT_FOUND', `no migration ${id}`, { id });
+    return r;
+  }
+
+  list(filter: { vm?: string; active?: boolean } = {}): Promise<MigrationRecord[]> {
+    return this.o.store.listMigrations(filter);
+  }
+
+  /** Resolves with the final record once migration `id` is completed, rolled back or failed. */
+  async wait(id: string): Promise<MigrationRecord> {
+    const r = this.running.get(id);
+    if (r !== undefined) return r;
+    return this.get(id);
+  }
+
+  /**
+   * Finishes what a previous central process left active in the journal: before the switchover -> rolled back (the
+   * VM is where the directory says, at the source); from the switchover on -> completed forward.
+   */
+  async recover(): Promise<MigrationRecord[]> {
+    const out: MigrationRecord[] = [];
+    for (const rec of await this.o.store.listMigrations({ active: true })) {
+      if (this.running.has(rec.id)) continue;
+      const loc = await this.o.directory.vmByName(rec.vm).catch(() => undefined);
+      if (loc !== undefined && loc.host.name === rec.toHost) {
+        await this.pushSwitchover(rec).catch(() => undefined);
+        out.push(await this.finish(rec, 'completed', { code: 'MIGRATION_RECOVERED', message: 'completed after a central restart' }));
+      } else {
+        out.push(await this.rollback(rec, new XsiteError('MIGRATION_INTERRUPTED', 'central restarted during the migration; rolled back')));
+      }
+    }
+    return out;
+  }
+
+  // ---- the state machine
+
+  private async run(rec: MigrationRecord): Promise<MigrationRecord> {
+    let switched = false;
+    try {
+      // Pre-migration.
+      rec = await this.transition(rec, 'pre-migration', (r) => (r.phases.preMigration = { startedAt: this.now() }));
+      const loc = await this.o.directory.vmByName(rec.vm);
+      if (rec.fromDc !== rec.toDc) {
+        const [src, dst] = await Promise.all([this.o.store.listGateways(rec.fromDc), this.o.store.listGateways(rec.toDc)]);
+        if (src[0] !== undefined && dst[0] !== undefined) {
+          rec.copyTuple = await this.o.directory.allocator.allocate({ protocol: 'tcp', srcGateway: src[0].name, dstGateway: dst[0].name, flowId: copyFlowId(rec.id) });
+          rec.nat = { allocated: 1, released: 0 };
+        }
+      }
+      const prepared: PreparedVm = { name: loc.vm.name, tenant: loc.vm.tenant, vn: loc.vm.vn, ip: loc.vm.ip, mac: loc.vm.mac, dc: rec.toDc, switch: rec.toSwitch, port: rec.toPort };
+      await this.job(rec.toDc, MIGRATION_PREPARE_JOB, rec.id, { migrationId: rec.id, vm: prepared });
+      rec.phases.preMigration!.endedAt = this.now();
+
+      // Migration.
+      rec = await this.transition(rec, 'migration', (r) => (r.phases.migration = { startedAt: this.now() }));
+      let switchoverMs = 0;
+      let flowMods = 0;
+      let framesHeld = 0;
+      const result = await this.o.hypervisor.migrate({
+        vm: rec.vm,
+        fromHost: rec.fromHost,
+        toHost: rec.toHost,
+        to: { switch: rec.toSwitch, port: rec.toPort },
+        onProgress: (p) => void this.progress(rec, p),
+        beforePause: async () => {
+          await this.job(rec.fromDc, MIGRATION_HOLD_JOB, rec.id, { migrationId: rec.id, vm: rec.vm });
+        },
+        beforeSwitchover: async () => {
+          const t0 = performance.now();
+          rec = await this.transition(rec, 'switchover');
+          switched = true;
+          await this.o.store.transaction(async (tx) => {
+            await tx.setVmHost(rec.vm, rec.toHost);
+          });
+          const re = await this.o.crossSite.resetupForVm(rec.vm);
+          rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
+          ({ flowMods, framesHeld } = await this.pushSwitchover(rec));
+          switchoverMs = performance.now() - t0;
+        },
+      });
+      rec.phases.migration!.endedAt = this.now();
+
+      // Post-migration.
+      rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
+      await this.releaseCopyTuple(rec);
+      this.o.directoryChanged?.();
+      rec.result = {
+        totalMs: result.totalMs,
+        hypervisorDowntimeMs: result.downtimeMs,
+        switchoverMs,
+        bytesCopied: result.bytesCopied,
+        rounds: result.rounds,
+        flowMods,
+        framesHeld,
+      };
+      rec.phases.postMigration!.endedAt = this.now();
+      return await this.finish(rec, 'completed');
+    } catch (e) {
+      if (switched) {
+        // The directory moved: finish forward so that every DC agrees with it.
+        await this.pushSwitchover(rec).catch(() => undefined);
+        await this.releaseCopyTuple(rec).catch(() => undefined);
+        return this.finish(rec, 'completed', errorOf(e));
+      }
+      return this.rollback(rec, e);
+    }
+  }
+
+  /** Sends the switchover to every DC of the VM's VN, the destination first; resolves with what the DCs did. */
+  private async pushSwitchover(rec: MigrationRecord): Promise<MigrationSwitchoverResult> {
+    const loc = await this.o.directory.vmByName(rec.vm);
+    const dcs = await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn);
+    for (const d of [rec.fromDc, rec.toDc]) if (!dcs.includes(d)) dcs.push(d);
+    const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
+      const body = { migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc) };
+      const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, body);
+      return { flowMods: typeof r?.flowMods === 'number' ? r.flowMods : 0, framesHeld: typeof r?.framesHeld === 'number' ? r.framesHeld : 0 };
+    };
+    // Make before break: the destination confirms the VM's new place before anyone else sends traffic there.
+    const total = await send(rec.toDc);
+    for (const r of await Promise.all(dcs.filter((d) => d !== rec.toDc).map(send))) {
+      total.flowMods += r.flowMods;
+      total.framesHeld += r.framesHeld;
+    }
+    return total;
+  }
+
+  private async rollback(rec: MigrationRecord, cause: unknown): Promise<MigrationRecord> {
+    try {
+      rec = await this.transition(rec, 'rolling-back', (r) => (r.error = errorOf(cause)));
+      await Promise.all([...new Set([rec.fromDc, rec.toDc])].map((dc) => this.job(dc, MIGRATION_ABORT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm })));
+      await this.releaseCopyTuple(rec);
+      return await this.finish(rec, 'rolled-back', errorOf(cause));
+    } catch (e) {
+      return this.finish(rec, 'failed', errorOf(e));
+    }
+  }
+
+  private async releaseCopyTuple(rec: MigrationRecord): Promise<void> {
+    const released = await this.o.directory.allocator.release(copyFlowId(rec.id));
+    if (released !== undefined) rec.nat = { allocated: rec.nat?.allocated ?? 1, released: (rec.nat?.released ?? 0) + 1 };
+  }
+
+  private async finish(rec: MigrationRecord, state: 'completed' | 'rolled-back' | 'failed', error?: { code: string; message: string }): Promise<MigrationRecord> {
+    return this.transition(rec, state, (r) => {
+      if (error !== undefined && state !== 'completed') r.error = error;
+      for (const p of Object.values(r.phases)) if (p !== undefined && p.endedAt === undefined) p.endedAt = this.now();
+    });
+  }
+
+  private async transition(rec: MigrationRecord, state: MigrationRecord['state'], change?: (r: MigrationRecord) => void): Promise<MigrationRecord> {
+    const next: MigrationRecord = structuredClone(rec);
+    next.state = state;
+    next.updatedAt = this.now();
+    change?.(next);
+    await this.o.store.updateMigration(next);
+    Object.assign(rec, next);
+    this.emit('state', next);
+    return next;
+  }
+
+  private async progress(rec: MigrationRecord, p: HypervisorProgress): Promise<void> {
+    rec.progress = { ...p };
+    this.emit('progress', structuredClone(rec));
+    // Journal progress at most every 200 ms (and always the pause).
+    const last = this.lastProgressWrite.get(rec.id) ?? 0;
+    if (p.phase === 'precopy' && this.now() - last < 200) return;
+    this.lastProgressWrite.set(rec.id, this.now());
+    await this.o.store.updateMigration({ ...rec, updatedAt: this.now() }).catch(() => undefined);
+  }
+
+  private async job<R>(dc: string, type: string, migrationId: string, body: unknown): Promise<R> {
+    const r = await this.o.channel.dispatchJob<R>(dc, { id: `${type}|${migrationId}|${dc}|${randomUUID()}`, type, body }, { timeoutMs: this.o.jobTimeoutMs ?? 10_000 });
+    return r.value;
+  }
+
+  private async checkCapacity(host: string, memoryMB: number): Promise<void> {
+    const h = this.o.topology.hosts.find((x) => x.name === host);
+    const cap = h?.capacity;
+    if (cap === undefined) return;
+    const on = await this.o.store.listVms({ host });
+    const incoming = (await this.o.store.listMigrations({ active: true })).filter((m) => m.toHost === host).length;
+    if (cap.vms !== undefined && on.length + incoming + 1 > cap.vms) {
+      throw new XsiteError('MIGRATION_NO_CAPACITY', `${host} has no room for another VM (${on.length + incoming}/${cap.vms})`, { host, vms: on.length + incoming, capacity: cap.vms });
+    }
+    const used = on.reduce((n, v) => n + v.memoryMB, 0);
+    if (cap.memoryMB !== undefined && used + memoryMB > cap.memoryMB) {
+      throw new XsiteError('MIGRATION_NO_CAPACITY', `${host} has ${cap.memoryMB - used} MB free, the VM needs ${memoryMB} MB`, { host, freeMB: cap.memoryMB - used, neededMB: memoryMB });
+    }
+  }
+}
+
+/** The flow id under which a migration's copy-stream tuple is allocated. */
+export function copyFlowId(migrationId: string): string {
+  return `migration|${migrationId}`;
+}
+
+function errorOf(e: unknown): { code: string; message: string } {
+  if (isXsiteError(e)) return { code: e.code, message: e.message };
+  return { code: 'MIGRATION_FAILED', message: (e as Error)?.message ?? String(e) };
+}
+
+export { isActiveMigration };
