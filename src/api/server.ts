@@ -22,6 +22,7 @@ import { flowRoutes } from './routes/flows';
 import { healthRoutes } from './routes/health';
 import { hostRoutes } from './routes/hosts';
 import { jobRoutes } from './routes/jobs';
+import { migrationRoutes, type MigrationApi } from './routes/migrations';
 import { natRoutes } from './routes/nat';
 import { vmRoutes } from './routes/vms';
 import { vnRoutes } from './routes/vns';
@@ -40,6 +41,8 @@ export interface ApiOptions {
   bodyLimit?: number;
   /** Runs an audit (central, over the control channel); `GET /v1/audit` exists only when given. */
   audit?: () => Promise<AuditReport>;
+  /** Live migrations (central's MigrationService); the `/v1/migrations` routes exist only when given. */
+  migrations?: MigrationApi;
 }
 
 /** The API version this module serves, also the OpenAPI `info.version`. */
@@ -80,6 +83,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         { name: 'jobs', description: 'Jobs for local controllers' },
         { name: 'health', description: 'Liveness' },
         ...(options.audit !== undefined ? [{ name: 'audit', description: 'Switches, flows and NAT tuples against the directory' }] : []),
+        ...(options.migrations !== undefined ? [{ name: 'migrations', description: 'Live migration of VMs between hosts and DCs' }] : []),
       ],
     },
   });
@@ -100,6 +104,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       natRoutes(v1, ctx);
       jobRoutes(v1, ctx);
       if (options.audit !== undefined) auditRoutes(v1, options.audit);
+      if (options.migrations !== undefined) migrationRoutes(v1, options.migrations);
     },
     { prefix: '/v1' },
   );

@@ -9,6 +9,9 @@
  * - `migration.switchover { migrationId, vm, vms, crossSite }` (every DC of the VM's VN): the directory with the VM at
  *   its new place and the DC's cross-site flows (set up again for the new gateways), applied in one reconcile per
  *   switch; held frames then go on to the new place. Result: `{ flowMods }`.
+ * - `migration.release { migrationId, vm }` (destination): the VM runs at its new place; the destination, which kept
+ *   holding frames to it since its switchover (`hold: true`), delivers `frames` (base64, held by the other DCs during
+ *   the pause and handed over in their switchover results), then its own. Result: `{ framesHeld }`.
  * - `migration.abort { migrationId, vm }` (source and destination): the migration was abandoned; no arrival, no hold,
  *   held frames go on to the VM where it still is.
  */
@@ -19,6 +22,7 @@ export const MIGRATION_PREPARE_JOB = 'migration.prepare';
 export const MIGRATION_HOLD_JOB = 'migration.hold';
 export const MIGRATION_SWITCHOVER_JOB = 'migration.switchover';
 export const MIGRATION_ABORT_JOB = 'migration.abort';
+export const MIGRATION_RELEASE_JOB = 'migration.release';
 
 /** A VM at a given place, as the destination DC must know it. */
 export interface PreparedVm {
@@ -48,13 +52,16 @@ export interface MigrationSwitchoverJob {
   /** The DC's directory after the move (the `directory.vms` reply format). */
   vms: SyncVm[];
   crossSite: CrossSiteFlow[];
+  /** Keep holding frames to the VM (at its new place) until `migration.release` (the destination DC). */
+  hold?: boolean;
 }
 
 /** What a local answers to `migration.switchover`. */
 export interface MigrationSwitchoverResult {
   flowMods: number;
-  /** Frames the DC held during the pause and sent on. */
+  /** Frames the DC held during the pause (handed over in `frames`, base64). */
   framesHeld: number;
+  frames?: string[];
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;

@@ -37,6 +37,7 @@ import {
   MIGRATION_ABORT_JOB,
   MIGRATION_HOLD_JOB,
   MIGRATION_PREPARE_JOB,
+  MIGRATION_RELEASE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
   type PreparedVm,
@@ -70,6 +71,8 @@ export class MigrationService extends EventEmitter {
   private readonly now: () => number;
   private readonly running = new Map<string, Promise<MigrationRecord>>();
   private readonly lastProgressWrite = new Map<string, number>();
+  /** Frames the DCs held during a migration's pause, to hand to the destination with the release (base64). */
+  private readonly handed = new Map<string, string[]>();
 
   constructor(private readonly o: MigrationServiceOptions) {
     super();
@@ -154,7 +157,8 @@ export class MigrationService extends EventEmitter {
       if (this.running.has(rec.id)) continue;
       const loc = await this.o.directory.vmByName(rec.vm).catch(() => undefined);
       if (loc !== undefined && loc.host.name === rec.toHost) {
-        await this.pushSwitchover(rec).catch(() => undefined);
+        await this.pushSwitchover(rec, 'all').catch(() => undefined);
+        await this.release(rec).catch(() => undefined);
         out.push(await this.finish(rec, 'completed', { code: 'MIGRATION_RECOVERED', message: 'completed after a central restart' }));
       } else {
         out.push(await this.rollback(rec, new XsiteError('MIGRATION_INTERRUPTED', 'central restarted during the migration; rolled back')));
@@ -195,6 +199,9 @@ export class MigrationService extends EventEmitter {
         onProgress: (p) => void this.progress(rec, p),
         beforePause: async () => {
           await this.job(rec.fromDc, MIGRATION_HOLD_JOB, rec.id, { migrationId: rec.id, vm: rec.vm });
+          // Frames the switch sent to the VM just before the hold took effect are still on the wire: let them land
+          // while the VM runs.
+          await new Promise((r) => setTimeout(r, HOLD_SETTLE_MS));
         },
         beforeSwitchover: async () => {
           const t0 = performance.now();
@@ -205,14 +212,19 @@ export class MigrationService extends EventEmitter {
           });
           const re = await this.o.crossSite.resetupForVm(rec.vm);
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
-          ({ flowMods, framesHeld } = await this.pushSwitchover(rec));
+          ({ flowMods } = await this.pushSwitchover(rec, 'pause'));
           switchoverMs = performance.now() - t0;
         },
       });
       rec.phases.migration!.endedAt = this.now();
 
-      // Post-migration.
+      // Post-migration: the VM runs at the destination; frames held there since the switchover go to it.
       rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
+      if (rec.fromDc !== rec.toDc) {
+        await new Promise((r) => setTimeout(r, this.wanGraceMs()));
+        flowMods += (await this.pushSwitchover(rec, 'after')).flowMods;
+      }
+      framesHeld += await this.release(rec);
       await this.releaseCopyTuple(rec);
       this.o.directoryChanged?.();
       rec.result = {
@@ -229,7 +241,8 @@ export class MigrationService extends EventEmitter {
     } catch (e) {
       if (switched) {
         // The directory moved: finish forward so that every DC agrees with it.
-        await this.pushSwitchover(rec).catch(() => undefined);
+        await this.pushSwitchover(rec, 'all').catch(() => undefined);
+        await this.release(rec).catch(() => undefined);
         await this.releaseCopyTuple(rec).catch(() => undefined);
         return this.finish(rec, 'completed', errorOf(e));
       }
@@ -237,23 +250,47 @@ export class MigrationService extends EventEmitter {
     }
   }
 
-  /** Sends the switchover to every DC of the VM's VN, the destination first; resolves with what the DCs did. */
-  private async pushSwitchover(rec: MigrationRecord): Promise<MigrationSwitchoverResult> {
+  /**
+   * Sends the switchover to the DCs of the VM's VN. `pause` (in the hypervisor's pause): the destination first (make
+   * before break), then the other DCs except the source. `after` (the VM runs at the destination): the source, once
+   * the frames that were on their way to it over the WAN arrived (it holds them, with those of its own senders, and
+   * hands them over for the destination). `all`: both, for recovery. Resolves with what the DCs did.
+   */
+  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all'): Promise<MigrationSwitchoverResult> {
     const loc = await this.o.directory.vmByName(rec.vm);
     const dcs = await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn);
     for (const d of [rec.fromDc, rec.toDc]) if (!dcs.includes(d)) dcs.push(d);
     const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
-      const body = { migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc) };
+      const body = { migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc };
       const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, body);
-      return { flowMods: typeof r?.flowMods === 'number' ? r.flowMods : 0, framesHeld: typeof r?.framesHeld === 'number' ? r.framesHeld : 0 };
+      return { flowMods: typeof r?.flowMods === 'number' ? r.flowMods : 0, framesHeld: typeof r?.framesHeld === 'number' ? r.framesHeld : 0, ...(Array.isArray(r?.frames) ? { frames: r.frames } : {}) };
     };
-    // Make before break: the destination confirms the VM's new place before anyone else sends traffic there.
-    const total = await send(rec.toDc);
-    for (const r of await Promise.all(dcs.filter((d) => d !== rec.toDc).map(send))) {
+    const total: MigrationSwitchoverResult = { flowMods: 0, framesHeld: 0, frames: [] };
+    const add = (r: MigrationSwitchoverResult) => {
       total.flowMods += r.flowMods;
-      total.framesHeld += r.framesHeld;
+      total.frames!.push(...(r.frames ?? []));
+    };
+    const sourceLast = rec.fromDc !== rec.toDc;
+    if (part !== 'after') {
+      add(await send(rec.toDc));
+      for (const r of await Promise.all(dcs.filter((d) => d !== rec.toDc && !(sourceLast && d === rec.fromDc)).map(send))) add(r);
     }
+    if (part !== 'pause' && sourceLast) add(await send(rec.fromDc));
+    this.handed.set(rec.id, [...(this.handed.get(rec.id) ?? []), ...total.frames!]);
     return total;
+  }
+
+  /** Longest one-way WAN latency of the topology (frames still on their way to the source when the peers flipped). */
+  private wanGraceMs(): number {
+    return Math.max(0, ...this.o.topology.wanLinks.map((l) => l.latencyMs)) + 5;
+  }
+
+  /** Tells the destination the VM runs there; resolves with the frames it held and delivered. */
+  private async release(rec: MigrationRecord): Promise<number> {
+    const frames = this.handed.get(rec.id) ?? [];
+    this.handed.delete(rec.id);
+    const r = await this.job<{ framesHeld?: number }>(rec.toDc, MIGRATION_RELEASE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm, frames });
+    return typeof r?.framesHeld === 'number' ? r.framesHeld : 0;
   }
 
   private async rollback(rec: MigrationRecord, cause: unknown): Promise<MigrationRecord> {
@@ -320,6 +357,9 @@ export class MigrationService extends EventEmitter {
     }
   }
 }
+
+/** Wait between the hold taking effect and the pause (frames already sent to the VM land meanwhile). */
+export const HOLD_SETTLE_MS = 5;
 
 /** The flow id under which a migration's copy-stream tuple is allocated. */
 export function copyFlowId(migrationId: string): string {

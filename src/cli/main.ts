@@ -13,6 +13,7 @@ import { registerLabCommands } from './lab-command';
 import { registerEmulatorCommands } from './emulator-command';
 import { registerTraceCommand } from './trace-command';
 import { registerAuditCommand } from './audit-command';
+import { registerMigrateCommand } from './migrate-command';
 
 /** Parses a positive integer option. */
 export function positiveInt(value: string): number {
@@ -146,6 +147,7 @@ export function buildProgram(): Command {
   registerEmulatorCommands(program);
   registerTraceCommand(program);
   registerAuditCommand(program);
+  registerMigrateCommand(program);
 
   const bench = program.command('bench').description('benchmarks that print their figures');
   bench

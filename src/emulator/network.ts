@@ -176,6 +176,43 @@ export class EmulatedNetwork {
     return this.hostPorts.get(host);
   }
 
+  /**
+   * Plugs host `name`'s NIC into port `port` of switch `sw` with a new link (`params`, default: as the builder's, no
+   * latency and unlimited bandwidth), as a live migration does: the NIC leaves wherever it was (its old link is
+   * disconnected and dropped from `links`), the port is added to the switch when missing and must be free otherwise,
+   * and `attachmentOf` / `peerOf` follow. Replugging where the host already is reconnects it there (an aborted
+   * migration). The old port stays on its switch, empty. Throws NETWORK_PORT_IN_USE when something else holds the port.
+   */
+  replug(
+    name: string,
+    sw: string,
+    port: number,
+    params?: { latencyMs?: number; bandwidthMbps?: number; lossRate?: number; queueBytes?: number },
+  ): Link {
+    const host = this.host(name);
+    const s = this.switch(sw);
+    const peer = this.peers.get(sw)?.get(port);
+    const existing = s.port(port);
+    const own = host.link !== undefined && existing !== undefined && (host.link.a === existing || host.link.b === existing);
+    if ((peer && !(peer.kind === 'host' && peer.name === name)) || (existing?.tx !== undefined && !own)) {
+      const by = peer ? `${peer.kind} ${peer.name}` : 'another link';
+      throw new XsiteError('NETWORK_PORT_IN_USE', `port ${port} of ${sw} is in use (${by})`, { switch: sw, port });
+    }
+    host.detach();
+    for (let i = this.links.length - 1; i >= 0; i--) {
+      const l = this.links[i]!;
+      if (!l.connected && (l.a === host.endpoint || l.b === host.endpoint)) this.links.splice(i, 1);
+    }
+    const old = this.hostPorts.get(name);
+    if (old) this.peers.get(old.switch)?.delete(old.port);
+    const ep = existing ?? s.addPort(port, `${sw}-${name}`.slice(0, 15));
+    const link = new Link(host.endpoint, ep, { clock: this.clock, ...params });
+    this.links.push(link);
+    this.peers.get(sw)!.set(port, { kind: 'host', name });
+    this.hostPorts.set(name, { switch: sw, port });
+    return link;
+  }
+
   /** Connects switch `name` to a controller over TCP (reconnecting with backoff, as OVS does). */
   connectTcp(name: string, host: string, port: number): OfAgent {
     const agent = this.agentFor(name);

@@ -11,6 +11,7 @@ import {
   MIGRATION_ABORT_JOB,
   MIGRATION_HOLD_JOB,
   MIGRATION_PREPARE_JOB,
+  MIGRATION_RELEASE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
 } from '../central/migration-protocol';
@@ -45,10 +46,15 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
     return { flowMods: mods((await app.hold(b.vm)).values()) };
   }
   if (job.type === MIGRATION_SWITCHOVER_JOB && isMigrationSwitchoverJob(b)) {
-    const held = app.heldFor(b.vm);
-    const reports = await app.switchover(b.vm, toDirectoryVms(b.vms, topology, dc), b.crossSite);
-    const result: MigrationSwitchoverResult = { flowMods: mods(reports.values()), framesHeld: held };
+    const reports = await app.switchover(b.vm, toDirectoryVms(b.vms, topology, dc), b.crossSite, { holdUntilRelease: b.hold === true });
+    const frames = b.hold === true ? [] : app.takeHeld(b.vm).map((f) => f.toString('base64'));
+    const result: MigrationSwitchoverResult = { flowMods: mods(reports.values()), framesHeld: frames.length, frames };
     return result;
+  }
+  if (job.type === MIGRATION_RELEASE_JOB && isMigrationVmJob(b)) {
+    const raw = (b as unknown as { frames?: unknown }).frames;
+    const handed = Array.isArray(raw) ? raw.filter((f): f is string => typeof f === 'string').map((f) => Buffer.from(f, 'base64')) : [];
+    return { framesHeld: await app.release(b.vm, handed) };
   }
   if (job.type === MIGRATION_ABORT_JOB && isMigrationVmJob(b)) {
     return { flowMods: mods((await app.abortMigration(b.vm)).values()) };

@@ -20,6 +20,7 @@ import type { SwitchConnection } from '../openflow/connection';
 import { XsiteError } from '../core/errors';
 import { DcModel, type DirectoryVm } from './dc-model';
 import { DesiredState } from './desired-state';
+import { flowKey } from './flow-normalise';
 import { type ArpDecision, explainArp, XSITE_GATEWAY_MAC, arpManager } from './managers/arp';
 import { classifyManager } from './managers/classify';
 import { type GatewayNatOptions, gatewayNatManager, gatewaySwitchOf, isNatCookie, matchesInbound, natCookie, natPlan, WAN_MISS_COOKIE } from './managers/gateway-nat';
@@ -27,7 +28,7 @@ import { l2Manager } from './managers/l2';
 import { toInnerPort, toVmPort } from './managers/vn-encap';
 import { migrationHoldManager } from './managers/migration-hold';
 import { type LocalManager, managerChanges } from './managers/manager';
-import { reconcile, type ReconcileOptions, type ReconcileReport } from './reconciler';
+import { type InstalledFlow, reconcile, reconcileAgainst, type ReconcileOptions, type ReconcileReport, snapshotOf } from './reconciler';
 
 export interface LocalControllerOptions {
   topology: Topology;
@@ -122,6 +123,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
   readonly connections = new Map<string, SwitchConnection>();
   /** Switches reconciled at least once since they connected. */
   readonly reconciled = new Set<string>();
+  /** What the last successful reconcile of each switch left on it (for incremental reconciles). */
+  private readonly applied = new Map<string, InstalledFlow[]>();
   private readonly desired = new Map<string, DesiredState>();
   private readonly queues = new Map<string, Promise<unknown>>();
 
@@ -143,18 +146,31 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return d;
   }
 
-  /** Reconciles switch `switchName` (queued behind any reconcile of it in progress); see ReconcileOptions.refresh. */
-  reconcileSwitch(switchName: string, refresh?: ReconcileOptions['refresh']): Promise<ReconcileReport> {
+  /**
+   * Reconciles switch `switchName` (queued behind any reconcile of it in progress); see ReconcileOptions.refresh.
+   * `incremental`: diff against what the last reconcile of this switch left there instead of reading its flows (the
+   * fast path for migrations and NAT set-ups; a full reconcile when there was none since the switch connected).
+   */
+  reconcileSwitch(switchName: string, refresh?: ReconcileOptions['refresh'], incremental = false): Promise<ReconcileReport> {
     const run = async (): Promise<ReconcileReport> => {
       const conn = this.connections.get(switchName);
       if (conn === undefined) throw new Error(`switch ${switchName} is not connected`);
       const desired = this.desiredState(switchName);
       try {
-        const report = await reconcile(conn, desired, {
+        const opts: ReconcileOptions = {
           managersOwned: this.managers.map((m) => m.id),
           ...(this.opts.mode !== undefined ? { mode: this.opts.mode } : {}),
           ...(refresh !== undefined ? { refresh } : {}),
-        });
+        };
+        const last = incremental ? this.applied.get(switchName) : undefined;
+        let report: ReconcileReport;
+        try {
+          report = last !== undefined ? await reconcileAgainst(conn, desired, last, opts) : await reconcile(conn, desired, opts);
+        } catch (e) {
+          this.applied.delete(switchName);
+          throw e;
+        }
+        this.applied.set(switchName, snapshotOf(desired));
         this.counters.reconciles++;
         this.reconciled.add(switchName);
         this.emit('reconciled', switchName, report);
@@ -240,7 +256,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
       if (required) throw new XsiteError('LOCAL_GATEWAY_DOWN', `the gateway switch of ${this.model.dc} is not connected`, { dc: this.model.dc, switch: gw ?? null });
       return undefined;
     }
-    return this.reconcileSwitch(gw, refresh);
+    return this.reconcileSwitch(gw, refresh, true);
   }
 
   // ---- migrations (seed 000 section 5)
@@ -271,15 +287,57 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * together, every connected switch is reconciled once (the hold and the arrival state of `vm` end in the same
    * bundles), then the frames held for `vm` are sent on through the new flows. Resolves with the reports by switch.
    */
-  async switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[]): Promise<Map<string, ReconcileReport>> {
+  async switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
+    // The destination keeps holding frames to the VM (now at its new port) until it runs there (`release`).
+    const keep = opts.holdUntilRelease === true;
+    const holding = this.model.holding.filter((v) => v !== vm);
+    if (keep) holding.push(vm);
     this.model = this.model
       .withVms(vms)
       .withCrossSite(crossSite)
-      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding: this.model.holding.filter((v) => v !== vm) });
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding });
     this.gone.clear();
-    const reports = await this.reconcileConnected();
+    const before = keep ? [] : undefined;
+    if (keep) {
+      // Frames held here before (none normally) wait for the release with the new ones.
+      if (!this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
+    }
+    void before;
+    return this.reconcileConnected();
+  }
+
+  /**
+   * Takes the frames held here for `vm` (a DC it left): they go to its new place with the release (central hands them
+   * to the destination), not through this DC's flows, which may not lead there (e.g. when the sender is in the VM's
+   * new DC and its cross-site flow was closed by the move).
+   */
+  takeHeld(vm: string): Buffer[] {
+    const frames = (this.heldFrames.get(vm) ?? []).map((f) => f.data);
+    if (!this.model.holding.includes(vm)) this.heldFrames.delete(vm);
+    else this.heldFrames.set(vm, []);
+    return frames;
+  }
+
+  /**
+   * The VM runs at its new place in this DC: stop holding its frames, deliver `handed` (held elsewhere, oldest first),
+   * then those held here. Resolves with the number of frames delivered.
+   */
+  async release(vm: string, handed: readonly Buffer[] = []): Promise<number> {
+    const here = this.model.localVms().find((v) => v.name === vm);
+    const conn = here !== undefined ? this.connections.get(here.switch!) : undefined;
+    let n = 0;
+    if (here !== undefined && conn !== undefined) {
+      for (const data of handed) {
+        conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: OFPP.CONTROLLER, actions: toVmPort(here.port!), data });
+        n++;
+      }
+      this.counters.heldReleased += n;
+    } else this.counters.heldDropped += handed.length;
+    n += this.heldFor(vm);
+    this.model = this.model.withMigrations({ holding: this.model.holding.filter((v) => v !== vm) });
+    await this.reconcileConnected();
     this.releaseHeld(vm);
-    return reports;
+    return n;
   }
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
@@ -299,25 +357,9 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private releaseHeld(vm: string): void {
     const frames = this.heldFrames.get(vm) ?? [];
     this.heldFrames.delete(vm);
-    const dvm = this.model.vms.find((v) => v.name === vm);
-    const vn = dvm !== undefined ? this.model.vns.get(`${dvm.tenant}/${dvm.vn}`) : undefined;
-    const here = this.model.localVms().find((v) => v.name === vm);
-    const gw = gatewaySwitchOf(this.model);
     for (const f of frames) {
       const conn = this.connections.get(f.switch);
-      let actions: Action[] | undefined;
-      if (conn !== undefined && vn !== undefined) {
-        if (here !== undefined && here.switch === f.switch) actions = toVmPort(here.port!);
-        else {
-          const target = here !== undefined ? here.switch! : gw;
-          const port = target !== undefined && target !== f.switch ? this.model.nextHop(f.switch, target) : undefined;
-          if (port !== undefined) {
-            actions = toInnerPort(this.model, vn, port).map((a) => (a.type === 'output' && a.port === f.inPort ? { ...a, port: OFPP.IN_PORT } : a));
-          } else if (target === f.switch) {
-            actions = [{ type: 'output', port: OFPP.TABLE, maxLen: 0 }];
-          }
-        }
-      }
+      const actions = this.actionsTowards(vm, f.switch, f.inPort);
       if (conn === undefined || actions === undefined) {
         this.counters.heldDropped++;
         continue;
@@ -327,9 +369,29 @@ export class LocalController extends EventEmitter implements ControllerApp {
     }
   }
 
+  /**
+   * Actions that send a frame of `vm`'s VN, now on switch `sw` (came in on `inPort`), on towards where `vm` is: its
+   * port when it is plugged into `sw`, else the inner port towards its switch (this DC) or towards the DC's gateway
+   * (another DC). OpenFlow drops an output to the input port, so that case uses IN_PORT. Undefined when there is no
+   * way from here.
+   */
+  private actionsTowards(vm: string, sw: string, inPort: number): Action[] | undefined {
+    const dvm = this.model.vms.find((v) => v.name === vm);
+    const vn = dvm !== undefined ? this.model.vns.get(`${dvm.tenant}/${dvm.vn}`) : undefined;
+    if (vn === undefined) return undefined;
+    const here = this.model.localVms().find((v) => v.name === vm);
+    if (here !== undefined && here.switch === sw) return toVmPort(here.port!);
+    const target = here !== undefined ? here.switch! : gatewaySwitchOf(this.model);
+    if (target === undefined) return undefined;
+    if (target === sw) return [{ type: 'output', port: OFPP.TABLE, maxLen: 0 }];
+    const port = this.model.nextHop(sw, target);
+    if (port === undefined) return undefined;
+    return toInnerPort(this.model, vn, port).map((a) => (a.type === 'output' && a.port === inPort ? { ...a, port: OFPP.IN_PORT } : a));
+  }
+
   private async reconcileConnected(): Promise<Map<string, ReconcileReport>> {
     const names = [...this.connections.keys()];
-    const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n)));
+    const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n, undefined, true)));
     return new Map(names.map((n, i) => [n, reports[i]!]));
   }
 
@@ -364,6 +426,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     if (sw === undefined) return; // another DC's switch
     this.connections.set(sw.name, conn);
     this.reconciled.delete(sw.name);
+    this.applied.delete(sw.name);
     await this.reconcileSwitch(sw.name);
   }
 
@@ -413,6 +476,13 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   onFlowRemoved(conn: SwitchConnection, msg: MessageOf<'flow_removed'>): void {
     const sw = this.model.switchByDpid(conn.datapathId);
+    // The switch no longer holds that flow: keep the incremental reconciles' picture of it true.
+    const applied = sw !== undefined ? this.applied.get(sw.name) : undefined;
+    if (applied !== undefined) {
+      const key = flowKey(msg);
+      const i = applied.findIndex((f) => f.key === key);
+      if (i >= 0) applied.splice(i, 1);
+    }
     if (sw === undefined || sw.name !== gatewaySwitchOf(this.model) || cookieManager(msg.cookie) !== NAT_MANAGER) return;
     if (msg.reason !== OFPRR.IDLE_TIMEOUT && msg.reason !== OFPRR.HARD_TIMEOUT) return;
     const local = cookieLocal(msg.cookie);
@@ -489,6 +559,19 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const dst = this.model.vmByMac(pkt.eth.dst);
     const protocol = ip.protocol === IPPROTO.TCP ? 'tcp' : ip.protocol === IPPROTO.UDP ? 'udp' : ip.protocol === IPPROTO.ICMP ? 'icmp' : undefined;
     const l4 = pkt.tcp ?? pkt.udp;
+    // A frame that was on its way to the gateway when its destination moved into this DC (a migration's switchover):
+    // send it on to the destination's new place.
+    const inPortTlv = msg.match.find((t) => t.field === 'in_port');
+    const inPort = inPortTlv !== undefined && inPortTlv.field !== 'raw' ? Number(inPortTlv.value) : undefined;
+    const swName = this.model.switchByDpid(conn.datapathId)?.name;
+    if (src !== undefined && dst !== undefined && dst.dc === this.model.dc && src.tenant === dst.tenant && src.vn === dst.vn && inPort !== undefined && swName !== undefined) {
+      const actions = this.actionsTowards(dst.name, swName, inPort);
+      if (actions !== undefined) {
+        conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort, actions, data: msg.data });
+        this.counters.heldReleased++;
+        return;
+      }
+    }
     if (
       src === undefined ||
       dst === undefined ||

@@ -66,6 +66,11 @@ export interface ReconcileReport {
 /** Switches known to refuse bundles (remembered per connection). */
 const noBundles = new WeakSet<SwitchConnection>();
 
+/** The desired flows as the switch holds them once a reconcile to `desired` succeeded. */
+export function snapshotOf(desired: DesiredState): InstalledFlow[] {
+  return [...desired.entries()].map(([key, f]) => ({ key, tableId: f.tableId, priority: f.priority, cookie: f.cookie, match: f.match, instructions: f.instructions }));
+}
+
 /** Reads every flow of every table. */
 export async function readInstalled(conn: SwitchConnection): Promise<InstalledFlow[]> {
   const reply = await conn.multipart({
@@ -205,7 +210,15 @@ async function applyBundle(conn: SwitchConnection, messages: MessageOf<'flow_mod
  */
 export async function reconcile(conn: SwitchConnection, desired: DesiredState, opts: ReconcileOptions): Promise<ReconcileReport> {
   const t0 = performance.now();
-  const installed = await readInstalled(conn);
+  return reconcileAgainst(conn, desired, await readInstalled(conn), opts, t0);
+}
+
+/**
+ * Like {@link reconcile}, but against flows the caller says the switch holds (e.g. what the last reconcile left there),
+ * without reading them: the fast path for changes made while traffic waits (a migration's switchover). Flows that
+ * changed on the switch behind the controller's back are not seen; a full {@link reconcile} repairs them.
+ */
+export async function reconcileAgainst(conn: SwitchConnection, desired: DesiredState, installed: readonly InstalledFlow[], opts: ReconcileOptions, t0 = performance.now()): Promise<ReconcileReport> {
   const diff = diffFlows(desired, installed, opts);
   const messages = diffMessages(diff);
   let via: ReconcileReport['via'] = 'none';
