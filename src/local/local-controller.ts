@@ -303,7 +303,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
       if (!this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
     }
     void before;
-    return this.reconcileConnected();
+    return this.reconcileConnected(this.anchorOf(vm));
   }
 
   /**
@@ -335,7 +335,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     } else this.counters.heldDropped += handed.length;
     n += this.heldFor(vm);
     this.model = this.model.withMigrations({ holding: this.model.holding.filter((v) => v !== vm) });
-    await this.reconcileConnected();
+    await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
     return n;
   }
@@ -343,7 +343,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
   async abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {
     this.model = this.model.withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding: this.model.holding.filter((v) => v !== vm) });
-    const reports = await this.reconcileConnected();
+    const reports = await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
     return reports;
   }
@@ -389,10 +389,53 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return toInnerPort(this.model, vn, port).map((a) => (a.type === 'output' && a.port === inPort ? { ...a, port: OFPP.IN_PORT } : a));
   }
 
-  private async reconcileConnected(): Promise<Map<string, ReconcileReport>> {
+  /**
+   * Incremental reconcile of every connected switch. With `anchor`, switch by switch in order of distance from it
+   * (same distance together): when traffic moves towards the anchor (a VM's new switch, or the gateway for a VM that
+   * left), every switch that already forwards the new way sends frames only to switches that do too. Updated in
+   * parallel, a fabric switch could still send a frame back to a gateway that already forwards it towards the fabric:
+   * an output to the input port, which OpenFlow drops.
+   */
+  private async reconcileConnected(anchor?: string): Promise<Map<string, ReconcileReport>> {
     const names = [...this.connections.keys()];
-    const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n, undefined, true)));
-    return new Map(names.map((n, i) => [n, reports[i]!]));
+    const out = new Map<string, ReconcileReport>();
+    if (anchor === undefined || !this.model.switches.has(anchor)) {
+      const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n, undefined, true)));
+      names.forEach((n, i) => out.set(n, reports[i]!));
+      return out;
+    }
+    const levels = new Map<number, string[]>();
+    for (const n of names) {
+      const d = this.distance(n, anchor);
+      const l = levels.get(d) ?? [];
+      l.push(n);
+      levels.set(d, l);
+    }
+    for (const d of [...levels.keys()].sort((a, b) => a - b)) {
+      const level = levels.get(d)!;
+      const reports = await Promise.all(level.map((n) => this.reconcileSwitch(n, undefined, true)));
+      level.forEach((n, i) => out.set(n, reports[i]!));
+    }
+    return out;
+  }
+
+  /** Hops from switch `from` to switch `to` inside the DC (Infinity when unreachable). */
+  private distance(from: string, to: string): number {
+    let at = from;
+    for (let hops = 0; hops <= this.model.switches.size; hops++) {
+      if (at === to) return hops;
+      const port = this.model.nextHop(at, to);
+      const peer = port !== undefined ? this.model.switch(at).ports.get(port) : undefined;
+      if (peer === undefined || peer.kind !== 'switch') return Infinity;
+      at = peer.switch;
+    }
+    return Infinity;
+  }
+
+  /** Where traffic to `vm` goes in this DC once the model is current: its switch, or the gateway when it is elsewhere. */
+  private anchorOf(vm: string): string | undefined {
+    const here = this.model.localVms().find((v) => v.name === vm);
+    return here !== undefined ? here.switch : gatewaySwitchOf(this.model);
   }
 
   /** Reconciles every connected switch again. */
