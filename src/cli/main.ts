@@ -4,6 +4,7 @@ import { OpenFlowController } from '../openflow/controller';
 import { runLabSelftest } from '../bin/lab-selftest';
 import { runDemo } from '../bin/demo';
 import { crossSitePassed, runCrossSiteScenario } from '../scenario/cross-site';
+import { migrationDemoPassed, runMigrationDemo } from '../scenario/migration-demo';
 import { loadCentralConfig, startCentral } from '../bin/central';
 import { startLocal } from '../bin/local';
 import { runOpenFlowBench } from '../../bench/openflow/run';
@@ -42,15 +43,23 @@ export function buildProgram(): Command {
 
   program
     .command('demo')
-    .description('the main job on the built-in emulator (no root): see --scenario')
-    .option('--scenario <name>', 'basic: one controller, pings, TCP sessions, probes, a trace; cross-site: central + one local controller per DC as processes, every VM pair across three DCs, controller restarts, NAT tuples released, audit', 'basic')
+    .description('the main job on the built-in emulator (no root): a VM migrates DC1 -> DC2 -> DC3 while peers talk to it; see --scenario')
+    .option('--scenario <name>', 'migration (default): three DCs, TCP sessions and a 10 ms probe stream to a VM that migrates DC1 -> DC2 -> DC3, with a timeline; cross-site: central + one local controller per DC as processes, every VM pair across three DCs, controller restarts, NAT tuples released, audit; basic: one L2 controller, pings, TCP, probes, a trace', 'migration')
     .option('--dataplane <kind>', 'cross-site: emulator (default) or ovs (the Open vSwitch lab; needs root)', 'emulator')
     .option('--no-restart', 'cross-site: do not restart central and a local controller half way')
     .option('--nat-idle-timeout <seconds>', 'cross-site: idle timeout of gateway NAT flows', positiveInt, 2)
+    .option('--memory <MB>', 'migration: memory of the migrating VM for the pre-copy model', positiveInt, 64)
     .option('-v, --verbose', "cross-site: also print the controllers' own output")
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scenario: string; dataplane: string; restart: boolean; natIdleTimeout: number; verbose?: boolean; json?: boolean }) => {
+    .action(async (o: { scenario: string; dataplane: string; restart: boolean; natIdleTimeout: number; memory: number; verbose?: boolean; json?: boolean }) => {
       const out = (s: string) => process.stdout.write(`${s}\n`);
+      if (o.scenario === 'migration') {
+        const r = await runMigrationDemo({ memoryMB: o.memory, log: o.json ? () => undefined : out });
+        if (o.json) printJson(r);
+        else out(`\nsummary: ${r.migrations.map((m) => `${m.from} -> ${m.to} ${m.status}, ${m.probes.lost}/${m.probes.sent} probes lost, TCP ${m.tcp.kept}/${m.tcp.sessions} kept, switchover ${m.switchoverMs} ms`).join('; ')}; ${r.leaks.packets} frames leaked between VNs (${r.ms} ms)`);
+        if (!migrationDemoPassed(r)) process.exitCode = 1;
+        return;
+      }
       if (o.scenario === 'cross-site') {
         if (o.dataplane !== 'emulator' && o.dataplane !== 'ovs') throw new InvalidArgumentError(`--dataplane: expected emulator or ovs, got "${o.dataplane}"`);
         const r = await runCrossSiteScenario({
@@ -72,7 +81,7 @@ export function buildProgram(): Command {
         if (!crossSitePassed(r)) process.exitCode = 1;
         return;
       }
-      if (o.scenario !== 'basic') throw new InvalidArgumentError(`--scenario: expected basic or cross-site, got "${o.scenario}"`);
+      if (o.scenario !== 'basic') throw new InvalidArgumentError(`--scenario: expected migration, cross-site or basic, got "${o.scenario}"`);
       const r = await runDemo(o.json ? () => undefined : out);
       if (o.json) printJson(r);
       else out(`\nsummary: ${r.pingOk}/${r.pairs} pairs ping, ${r.tcp.kept}/${r.tcp.sessions} TCP sessions kept, ${r.probes.lost}/${r.probes.sent} probes lost (${r.ms} ms)`);

@@ -145,3 +145,12 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
     await ctl.close();
   }
 }
+
+/** Whether the demo proves the targets: every migration completed, no probe lost, every TCP session kept, no leak. */
+export function migrationDemoPassed(r: MigrationDemoResult): boolean {
+  return (
+    r.migrations.length > 0 &&
+    r.leaks.packets === 0 &&
+    r.migrations.every((m) => m.status === 'completed' && m.probes.lost === 0 && m.tcp.kept === m.tcp.sessions && m.nat.leaked === 0)
+  );
+}

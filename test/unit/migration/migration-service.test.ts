@@ -1,0 +1,121 @@
+/**
+ * The migration state machine (src/central/migration.ts) end to end on the emulator with the `sim` hypervisor and the
+ * in-process controllers: refused requests change nothing; a failure before the switchover rolls back with the VM
+ * still reachable at the source and nothing left behind; a completed migration moves the VM with its peers still
+ * reaching it.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { runAudit } from '../../../src/central/audit';
+import { copyFlowId } from '../../../src/central/migration';
+import { isXsiteError } from '../../../src/core/errors';
+import { SimHypervisor } from '../../../src/drivers/hypervisor/sim/sim-hypervisor';
+import { EmulatedNetwork } from '../../../src/emulator/network';
+import { loadTopologyFile } from '../../../src/emulator/topology/load';
+import { auditLocal } from '../../../src/local/audit';
+import type { Hypervisor } from '../../../src/ports/hypervisor';
+import { type InProcessControllers, startInProcessControllers } from '../../../src/scenario/in-process-controllers';
+
+const code = (c: string) => (e: unknown) => isXsiteError(e, c);
+
+async function audit(ctl: InProcessControllers) {
+  return runAudit({
+    store: ctl.store,
+    channel: { connectedDcs: () => [...ctl.locals.keys()], request: async (dc: string) => auditLocal(ctl.locals.get(dc)!) } as never,
+    dcs: [...ctl.locals.keys()],
+  });
+}
+
+describe('migrations on the emulator (sim hypervisor)', () => {
+  const topo = loadTopologyFile('examples/topologies/three-dcs.yaml');
+  topo.hosts.find((h) => h.name === 'dc3-h2')!.capacity = { vms: 1, memoryMB: 16384 };
+  let net: EmulatedNetwork;
+  let ctl: InProcessControllers;
+  let failNext = false;
+
+  before(async () => {
+    net = EmulatedNetwork.build(topo);
+    const sim = new SimHypervisor({ net, topology: topo, vmParams: () => ({ memoryMB: 16 }) });
+    // A hypervisor whose next migration fails just before the pause (after xsite started holding frames).
+    const hv: Hypervisor = {
+      kind: 'sim',
+      migrate: (req) =>
+        sim.migrate({
+          ...req,
+          beforePause: async () => {
+            await req.beforePause?.();
+            if (failNext) {
+              failNext = false;
+              throw new Error('disk full on the destination');
+            }
+          },
+        }),
+    };
+    ctl = await startInProcessControllers({ topology: topo, net, hypervisor: hv, natIdleTimeoutS: 30 });
+  });
+  after(async () => {
+    net?.close();
+    await ctl?.close();
+  });
+
+  test('refused requests: unknown VM or host, same host, other tenant, no capacity', async () => {
+    await assert.rejects(ctl.migrations.request({ vm: 'nope', destinationHost: 'dc2-h1' }), code('VM_NOT_FOUND'));
+    await assert.rejects(ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'nope' }), code('HOST_NOT_FOUND'));
+    await assert.rejects(ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc1-h1' }), code('MIGRATION_SAME_HOST'));
+    await assert.rejects(ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc2-h1' }, { role: 'tenant', tenant: 'globex' }), code('FORBIDDEN'));
+    await assert.rejects(ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc3-h2' }), code('MIGRATION_NO_CAPACITY'));
+    assert.deepEqual(await ctl.migrations.list(), [], 'nothing journaled');
+    assert.equal((await ctl.directory.vmByName('acme-web1')).host.name, 'dc1-h1');
+  });
+
+  test('concurrent requests for one VM: exactly one wins', async () => {
+    const rs = await Promise.allSettled([
+      ctl.migrations.request({ vm: 'acme-web4', destinationHost: 'dc2-h1' }),
+      ctl.migrations.request({ vm: 'acme-web4', destinationHost: 'dc2-h2' }),
+      ctl.migrations.request({ vm: 'acme-web4', destinationHost: 'dc3-h1' }),
+    ]);
+    const won = rs.filter((r) => r.status === 'fulfilled');
+    assert.equal(won.length, 1);
+    for (const r of rs) if (r.status === 'rejected') assert.ok(code('MIGRATION_IN_PROGRESS')(r.reason), String(r.reason));
+    const done = await ctl.migrations.wait((won[0] as PromiseFulfilledResult<{ id: string }>).value.id);
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+  });
+
+  test('a failure before the switchover rolls back: the VM stays, peers reach it, nothing is left', async () => {
+    assert.equal((await net.host('acme-web2').ping('192.168.10.1', { count: 1, timeoutMs: 2000 })).received, 1);
+    failNext = true;
+    const rec = await ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc2-h2' });
+    const done = await ctl.migrations.wait(rec.id);
+    assert.equal(done.state, 'rolled-back');
+    assert.equal(done.error?.code, 'HYPERVISOR_ABORTED');
+    assert.equal((await ctl.directory.vmByName('acme-web1')).host.name, 'dc1-h1', 'the directory did not move');
+    assert.deepEqual(net.attachmentOf('acme-web1'), { switch: 'dc1-h1-vs', port: topo.vms.find((v) => v.name === 'acme-web1')!.port });
+    assert.equal((await net.host('acme-web2').ping('192.168.10.1', { count: 2, intervalMs: 20, timeoutMs: 2000 })).received, 2, 'reachable at the source');
+    assert.equal(await ctl.store.getNatTuple(copyFlowId(rec.id)), undefined, 'copy tuple released');
+    for (const [dc, lc] of ctl.locals) {
+      assert.deepEqual(lc.model.holding, [], `${dc} holds nothing`);
+      assert.deepEqual(lc.model.incoming, [], `${dc} expects nothing`);
+    }
+    const a = await audit(ctl);
+    assert.deepEqual([a.leakedFlows, a.leakedTuples, a.mismatches], [0, 0, 0], JSON.stringify(a.details));
+  });
+
+  test('a completed migration: the VM moves across sites, peers keep reaching it, the journal has the phases', async () => {
+    const rec = await ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc2-h2' });
+    const done = await ctl.migrations.wait(rec.id);
+    assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    assert.equal((await ctl.directory.vmByName('acme-web1')).host.name, 'dc2-h2');
+    assert.equal(net.attachmentOf('acme-web1')?.switch, 'dc2-h2-vs');
+    for (const p of ['acme-web2', 'acme-web3', 'acme-web4']) {
+      assert.equal((await net.host(p).ping('192.168.10.1', { count: 1, timeoutMs: 2000 })).received, 1, `${p} -> acme-web1`);
+    }
+    assert.ok(done.phases.preMigration?.endedAt !== undefined && done.phases.migration?.endedAt !== undefined && done.phases.postMigration?.endedAt !== undefined);
+    assert.ok(done.result !== undefined && done.result.hypervisorDowntimeMs > 0 && done.result.switchoverMs > 0 && done.result.flowMods > 0);
+    assert.deepEqual(done.nat && done.nat.allocated >= 1 && done.nat.released >= 1, true);
+    assert.equal(await ctl.store.getNatTuple(copyFlowId(rec.id)), undefined);
+    assert.deepEqual((await ctl.migrations.list({ active: true })).map((m) => m.id), []);
+    const a = await audit(ctl);
+    assert.deepEqual([a.leakedFlows, a.leakedTuples, a.mismatches], [0, 0, 0], JSON.stringify(a.details));
+    assert.deepEqual(ctl.appErrors, []);
+  });
+});
