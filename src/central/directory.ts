@@ -136,6 +136,7 @@ export class Directory {
           mac: v.mac,
           host: existing && !options.resetLocations ? existing.host : v.host,
           memoryMB: v.memoryMB,
+          ...(existing && !options.resetLocations ? (existing.port !== undefined ? { port: existing.port } : {}) : {}),
           ...(v.vlan !== undefined ? { vlan: v.vlan } : {}),
         };
         try {

@@ -34,6 +34,8 @@ export interface SyncVm {
   host: string;
   /** Its host's virtual switch. */
   switch: string;
+  /** Its port on that switch when the directory fixed one (after a migration). */
+  port?: number;
 }
 
 export interface DirectoryVmsReply {
@@ -71,7 +73,7 @@ export function vmsForDc(store: Store, dc: string): Promise<SyncVm[]> {
       .filter((v) => vns.has(`${v.tenant}/${v.vn}`))
       .map((v) => {
         const h = hosts.get(v.host)!;
-        return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch };
+        return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   });

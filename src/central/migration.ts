@@ -29,7 +29,7 @@ import type { MigrationRecord } from '../model/migration';
 import { isActiveMigration } from '../model/migration';
 import type { ChannelJob, DispatchOptions, JobResult } from '../ports/control-channel';
 import type { Hypervisor, HypervisorProgress } from '../ports/hypervisor';
-import type { Store } from '../ports/store';
+import type { Store, StoreTx } from '../ports/store';
 import type { CrossSiteService } from './cross-site';
 import type { Directory } from './directory';
 import { vmsForDc } from './local-sync';
@@ -91,31 +91,31 @@ export class MigrationService extends EventEmitter {
       throw new XsiteError('MIGRATION_SAME_HOST', `${req.vm} already runs on ${to.name}`, { vm: req.vm, host: to.name });
     }
     await this.checkCapacity(to.name, loc.vm.memoryMB);
-    // Where the VM will be plugged in: the same rule the destination's local controller applies to its directory.
-    const destVms = (await vmsForDc(this.o.store, to.dc)).filter((v) => v.name !== req.vm);
-    destVms.push({ name: loc.vm.name, tenant: loc.vm.tenant, vn: loc.vm.vn, ip: loc.vm.ip, mac: loc.vm.mac, dc: to.dc, host: to.name, switch: to.switch });
-    const placed = toDirectoryVms(destVms, this.o.topology, to.dc).find((v) => v.name === req.vm);
-    if (placed?.port === undefined) {
-      throw new XsiteError('MIGRATION_NO_PORT', `no port for ${req.vm} on ${to.switch}`, { vm: req.vm, switch: to.switch });
-    }
     const at = this.now();
-    const rec: MigrationRecord = {
-      id: randomUUID(),
-      vm: loc.vm.name,
-      tenant: loc.vm.tenant,
-      fromHost: loc.host.name,
-      toHost: to.name,
-      fromDc: loc.dc,
-      toDc: to.dc,
-      toSwitch: to.switch,
-      toPort: placed.port,
-      state: 'requested',
-      createdAt: at,
-      updatedAt: at,
-      phases: {},
-    };
+    let rec: MigrationRecord;
     try {
-      await this.o.store.insertMigration(rec);
+      // The port and the journal entry in one transaction: concurrent requests never get the same port, and of
+      // concurrent requests for one VM exactly one is journaled.
+      rec = await this.o.store.transaction(async (tx) => {
+        const r: MigrationRecord = {
+          id: randomUUID(),
+          vm: loc.vm.name,
+          tenant: loc.vm.tenant,
+          fromHost: loc.host.name,
+          toHost: to.name,
+          fromDc: loc.dc,
+          toDc: to.dc,
+          toSwitch: to.switch,
+          toPort: await this.freePort(tx, to.dc, to.switch),
+          ...(await this.currentPlace(tx, loc.dc, loc.vm.name)),
+          state: 'requested',
+          createdAt: at,
+          updatedAt: at,
+          phases: {},
+        };
+        await tx.insertMigration(r);
+        return r;
+      });
     } catch (e) {
       if (isXsiteError(e, 'STORE_CONSTRAINT') && e.details?.['constraint'] === 'migration_active_vm') {
         throw new XsiteError('MIGRATION_IN_PROGRESS', `${req.vm} is already migrating`, { vm: req.vm });
@@ -208,7 +208,7 @@ export class MigrationService extends EventEmitter {
           rec = await this.transition(rec, 'switchover');
           switched = true;
           await this.o.store.transaction(async (tx) => {
-            await tx.setVmHost(rec.vm, rec.toHost);
+            await tx.setVmHost(rec.vm, rec.toHost, rec.toPort);
           });
           const re = await this.o.crossSite.resetupForVm(rec.vm);
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
@@ -340,6 +340,41 @@ export class MigrationService extends EventEmitter {
   private async job<R>(dc: string, type: string, migrationId: string, body: unknown): Promise<R> {
     const r = await this.o.channel.dispatchJob<R>(dc, { id: `${type}|${migrationId}|${dc}|${randomUUID()}`, type, body }, { timeoutMs: this.o.jobTimeoutMs ?? 10_000 });
     return r.value;
+  }
+
+  /**
+   * The lowest port of switch `sw` (DC `dc`) that is not a link, not where a VM is plugged in now (the placement the
+   * DC's local controller computes from the directory), and not promised to an active migration.
+   */
+  private async freePort(tx: StoreTx, dc: string, sw: string): Promise<number> {
+    const taken = new Set<number>();
+    for (const p of this.o.topology.switches.find((x) => x.name === sw)?.ports ?? []) if (p.kind !== 'vm') taken.add(p.port);
+    const hosts = new Map((await tx.listHosts()).map((h) => [h.name, h]));
+    const vms = (await tx.listVms({ dc })).map((v) => {
+      const h = hosts.get(v.host)!;
+      return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
+    });
+    for (const v of toDirectoryVms(vms, this.o.topology, dc)) if (v.switch === sw && v.port !== undefined) taken.add(v.port);
+    for (const m of await tx.listMigrations({ active: true })) {
+      if (m.toSwitch === sw) taken.add(m.toPort);
+      // A VM leaving is plugged in there until its migration ends, even after the directory moved it.
+      if (m.fromSwitch === sw && m.fromPort !== undefined) taken.add(m.fromPort);
+    }
+    let port = 1;
+    while (taken.has(port)) port++;
+    if (port > 0xfeff) throw new XsiteError('MIGRATION_NO_PORT', `no free port on ${sw}`, { switch: sw });
+    return port;
+  }
+
+  /** Where VM `name` of DC `dc` is plugged in now (the placement the DC's local controller computes). */
+  private async currentPlace(tx: StoreTx, dc: string, name: string): Promise<{ fromSwitch?: string; fromPort?: number }> {
+    const hosts = new Map((await tx.listHosts()).map((h) => [h.name, h]));
+    const vms = (await tx.listVms({ dc })).map((v) => {
+      const h = hosts.get(v.host)!;
+      return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
+    });
+    const me = toDirectoryVms(vms, this.o.topology, dc).find((v) => v.name === name);
+    return me?.switch !== undefined && me.port !== undefined ? { fromSwitch: me.switch, fromPort: me.port } : {};
   }
 
   private async checkCapacity(host: string, memoryMB: number): Promise<void> {

@@ -34,7 +34,12 @@ export function toDirectoryVms(vms: readonly SyncVm[], topology: Topology, dc: s
     out.push(base);
     if (v.dc !== dc || !used.has(v.switch)) continue;
     const f = fileVm.get(v.name);
-    if (f !== undefined && f.switch === v.switch) {
+    if (v.port !== undefined) {
+      // The directory fixed the port (a migration chose it).
+      base.switch = v.switch;
+      base.port = v.port;
+      used.get(v.switch)!.add(v.port);
+    } else if (f !== undefined && f.switch === v.switch) {
       base.switch = v.switch;
       base.port = f.port;
     } else {

@@ -60,6 +60,8 @@ export interface VmRecord {
   mac: string;
   /** Where the VM runs now. */
   host: string;
+  /** Its port on the host's virtual switch, when the directory fixed one (after a migration); else the intent's. */
+  port?: number;
   vlan?: number;
   memoryMB: number;
 }

@@ -53,6 +53,9 @@ export interface MigrationRecord {
   /** Where the VM is plugged in at the destination. */
   toSwitch: string;
   toPort: number;
+  /** Where it was plugged in at the source (kept taken until the migration ends). */
+  fromSwitch?: string;
+  fromPort?: number;
   state: MigrationState;
   createdAt: number;
   updatedAt: number;

@@ -62,7 +62,8 @@ export interface StoreOps {
   /** Sorted by name. */
   listVms(filter?: VmFilter): Promise<VmRecord[]>;
   /** Sets the VM's location; false when there is no such VM. */
-  setVmHost(name: string, host: string): Promise<boolean>;
+  /** Moves a VM to `host`, plugged into `port` of its switch (absent: the intent's port / the placement rule). */
+  setVmHost(name: string, host: string, port?: number): Promise<boolean>;
   deleteVm(name: string): Promise<boolean>;
 
   // ---- flows

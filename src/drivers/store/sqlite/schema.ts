@@ -122,6 +122,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX migrations_active_vm ON migrations(vm) WHERE active = 1;
   CREATE INDEX migrations_vm ON migrations(vm, created_at);
   `,
+  // 3: a VM's port on its host's virtual switch (set by migrations)
+  `
+  ALTER TABLE vms ADD COLUMN port INTEGER;
+  `,
 ];
 
 /** The schema version this code writes. */

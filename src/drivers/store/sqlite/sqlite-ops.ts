@@ -68,6 +68,8 @@ function vmFrom(r: Row): VmRecord {
   };
   const vlan = opt<number>(r.vlan);
   if (vlan !== undefined) v.vlan = vlan;
+  const port = opt<number>(r.port);
+  if (port !== undefined) v.port = port;
   return v;
 }
 function flowFrom(r: Row): FlowRecord {
@@ -159,15 +161,15 @@ const SQL = {
   getVn: 'SELECT * FROM vns WHERE tenant = ? AND name = ?',
   listVns: 'SELECT * FROM vns ORDER BY tenant, name',
   listVnsT: 'SELECT * FROM vns WHERE tenant = ? ORDER BY name',
-  putVm: `INSERT INTO vms (name, tenant, vn, ip, mac, host, vlan, memory_mb) VALUES (@name, @tenant, @vn, @ip, @mac, @host, @vlan, @memoryMB)
+  putVm: `INSERT INTO vms (name, tenant, vn, ip, mac, host, vlan, memory_mb, port) VALUES (@name, @tenant, @vn, @ip, @mac, @host, @vlan, @memoryMB, @port)
     ON CONFLICT(name) DO UPDATE SET tenant = excluded.tenant, vn = excluded.vn, ip = excluded.ip, mac = excluded.mac,
-      host = excluded.host, vlan = excluded.vlan, memory_mb = excluded.memory_mb`,
+      host = excluded.host, vlan = excluded.vlan, memory_mb = excluded.memory_mb, port = excluded.port`,
   getVm: 'SELECT * FROM vms WHERE name = ?',
   findVm: 'SELECT * FROM vms WHERE tenant = ? AND vn = ? AND ip = ?',
   listVms: `SELECT v.* FROM vms v JOIN hosts h ON h.name = v.host
     WHERE (@tenant IS NULL OR v.tenant = @tenant) AND (@vn IS NULL OR v.vn = @vn) AND (@host IS NULL OR v.host = @host)
       AND (@dc IS NULL OR h.dc = @dc) ORDER BY v.name`,
-  setVmHost: 'UPDATE vms SET host = ? WHERE name = ?',
+  setVmHost: 'UPDATE vms SET host = ?, port = ? WHERE name = ?',
   delVm: 'DELETE FROM vms WHERE name = ?',
   putFlow: `INSERT INTO flows (id, tenant, vn, protocol, src_vm, dst_vm, src_port, dst_port, state, created_at, last_seen_at)
     VALUES (@id, @tenant, @vn, @protocol, @srcVm, @dstVm, @srcPort, @dstPort, @state, @createdAt, @lastSeenAt)
@@ -322,6 +324,7 @@ export class SqliteOps implements StoreOps {
       host: r.host,
       vlan: r.vlan ?? null,
       memoryMB: r.memoryMB,
+      port: r.port ?? null,
     });
   }
   async getVm(name: string): Promise<VmRecord | undefined> {
@@ -340,8 +343,8 @@ export class SqliteOps implements StoreOps {
       dc: filter.dc ?? null,
     }).map(vmFrom);
   }
-  async setVmHost(name: string, host: string): Promise<boolean> {
-    return this.run('setVmHost', host, name).changes > 0;
+  async setVmHost(name: string, host: string, port?: number): Promise<boolean> {
+    return this.run('setVmHost', host, port ?? null, name).changes > 0;
   }
   async deleteVm(name: string): Promise<boolean> {
     return this.run('delVm', name).changes > 0;
