@@ -27,11 +27,11 @@ import type { Topology } from '../emulator/topology/model';
 import { toDirectoryVms } from '../local/central-sync';
 import type { MigrationRecord } from '../model/migration';
 import { isActiveMigration } from '../model/migration';
-import type { ChannelJob, DispatchOptions, JobResult } from '../ports/control-channel';
 import type { Hypervisor, HypervisorProgress } from '../ports/hypervisor';
 import type { Store, StoreTx } from '../ports/store';
 import type { CrossSiteService } from './cross-site';
 import type { Directory } from './directory';
+import type { OrderedDispatch } from './ordered-dispatch';
 import { vmsForDc } from './local-sync';
 import {
   MIGRATION_ABORT_JOB,
@@ -55,7 +55,8 @@ export interface MigrationServiceOptions {
   store: Store;
   directory: Directory;
   crossSite: CrossSiteService;
-  channel: { dispatchJob<R = unknown>(dc: string, job: ChannelJob, opts?: DispatchOptions): Promise<JobResult<R>> };
+  /** Jobs to the DCs, in the order their bodies were built (src/central/ordered-dispatch.ts); share it with CrossSiteService. */
+  channel: OrderedDispatch;
   hypervisor: Hypervisor;
   /** The intent: host capacities, switch ports (the same file the local controllers read). */
   topology: Topology;
@@ -73,6 +74,7 @@ export class MigrationService extends EventEmitter {
   private readonly lastProgressWrite = new Map<string, number>();
   /** Frames the DCs held during a migration's pause, to hand to the destination with the release (base64). */
   private readonly handed = new Map<string, string[]>();
+  private networkTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: MigrationServiceOptions) {
     super();
@@ -171,6 +173,29 @@ export class MigrationService extends EventEmitter {
 
   private async run(rec: MigrationRecord): Promise<MigrationRecord> {
     let switched = false;
+    let unlock: (() => void) | undefined;
+    try {
+      return await this.runLocked(rec, (u) => (unlock = u), () => (switched = true), () => switched);
+    } finally {
+      unlock?.();
+    }
+  }
+
+  /**
+   * The network's critical section of a migration, from the hold to the source's switchover and the release, runs
+   * for one migration at a time: a switchover sends each DC its whole directory, and one migration's picture must not
+   * flip another's source DC early (its frames on the WAN would find no NAT flow). The copy phases overlap freely;
+   * a migration waits for the section before its VM pauses, so the wait is not downtime.
+   */
+  private networkSection(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const prev = this.networkTail;
+    this.networkTail = prev.then(() => mine);
+    return prev.then(() => release);
+  }
+
+  private async runLocked(rec: MigrationRecord, setUnlock: (u: () => void) => void, markSwitched: () => void, isSwitched: () => boolean): Promise<MigrationRecord> {
     try {
       // Pre-migration.
       rec = await this.transition(rec, 'pre-migration', (r) => (r.phases.preMigration = { startedAt: this.now() }));
@@ -198,6 +223,7 @@ export class MigrationService extends EventEmitter {
         to: { switch: rec.toSwitch, port: rec.toPort },
         onProgress: (p) => void this.progress(rec, p),
         beforePause: async () => {
+          setUnlock(await this.networkSection());
           await this.job(rec.fromDc, MIGRATION_HOLD_JOB, rec.id, { migrationId: rec.id, vm: rec.vm });
           // Frames the switch sent to the VM just before the hold took effect are still on the wire: let them land
           // while the VM runs.
@@ -206,7 +232,7 @@ export class MigrationService extends EventEmitter {
         beforeSwitchover: async () => {
           const t0 = performance.now();
           rec = await this.transition(rec, 'switchover');
-          switched = true;
+          markSwitched();
           await this.o.store.transaction(async (tx) => {
             await tx.setVmHost(rec.vm, rec.toHost, rec.toPort);
           });
@@ -239,7 +265,7 @@ export class MigrationService extends EventEmitter {
       rec.phases.postMigration!.endedAt = this.now();
       return await this.finish(rec, 'completed');
     } catch (e) {
-      if (switched) {
+      if (isSwitched()) {
         // The directory moved: finish forward so that every DC agrees with it.
         await this.pushSwitchover(rec, 'all').catch(() => undefined);
         await this.release(rec).catch(() => undefined);
@@ -261,8 +287,8 @@ export class MigrationService extends EventEmitter {
     const dcs = await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn);
     for (const d of [rec.fromDc, rec.toDc]) if (!dcs.includes(d)) dcs.push(d);
     const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
-      const body = { migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc };
-      const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, body);
+      const build = async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc });
+      const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, build);
       return { flowMods: typeof r?.flowMods === 'number' ? r.flowMods : 0, framesHeld: typeof r?.framesHeld === 'number' ? r.framesHeld : 0, ...(Array.isArray(r?.frames) ? { frames: r.frames } : {}) };
     };
     const total: MigrationSwitchoverResult = { flowMods: 0, framesHeld: 0, frames: [] };
@@ -337,8 +363,10 @@ export class MigrationService extends EventEmitter {
     await this.o.store.updateMigration({ ...rec, updatedAt: this.now() }).catch(() => undefined);
   }
 
+  /** Sends a job (its body built under the DC's dispatch lock when given as a function) and resolves with its result. */
   private async job<R>(dc: string, type: string, migrationId: string, body: unknown): Promise<R> {
-    const r = await this.o.channel.dispatchJob<R>(dc, { id: `${type}|${migrationId}|${dc}|${randomUUID()}`, type, body }, { timeoutMs: this.o.jobTimeoutMs ?? 10_000 });
+    const build = typeof body === 'function' ? (body as () => Promise<unknown>) : async () => body;
+    const r = await this.o.channel.dispatchBuilt<R>(dc, async () => ({ id: `${type}|${migrationId}|${dc}|${randomUUID()}`, type, body: await build() }), { timeoutMs: this.o.jobTimeoutMs ?? 10_000 });
     return r.value;
   }
 

@@ -127,6 +127,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private readonly applied = new Map<string, InstalledFlow[]>();
   private readonly desired = new Map<string, DesiredState>();
   private readonly queues = new Map<string, Promise<unknown>>();
+  private exclusiveTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: LocalControllerOptions) {
     super();
@@ -188,7 +189,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   }
 
   /** Replaces the directory's VMs and reconciles every connected switch; resolves with the reports by switch. */
-  async setVms(vms: readonly DirectoryVm[]): Promise<Map<string, ReconcileReport>> {
+  private async setVmsNow(vms: readonly DirectoryVm[]): Promise<Map<string, ReconcileReport>> {
     this.model = this.model.withVms(vms);
     const names = [...this.connections.keys()];
     const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n)));
@@ -210,7 +211,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * (from {@link crossSiteMark} taken before the resync was asked for), flows installed or removed by jobs since
    * then keep their newer state: the resync answer may predate them.
    */
-  async setCrossSite(flows: readonly CrossSiteFlow[], mark?: number): Promise<ReconcileReport | undefined> {
+  private async setCrossSiteNow(flows: readonly CrossSiteFlow[], mark?: number): Promise<ReconcileReport | undefined> {
     const next = new Map(flows.map((f) => [f.id, f]));
     if (mark !== undefined) {
       for (const [id, c] of this.crossSiteChanges) {
@@ -225,7 +226,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   }
 
   /** Adds (or replaces) one cross-site flow and has the gateway switch confirm it (LOCAL_GATEWAY_DOWN if not connected). */
-  async installCrossSite(flow: CrossSiteFlow): Promise<ReconcileReport | undefined> {
+  private async installCrossSiteNow(flow: CrossSiteFlow): Promise<ReconcileReport | undefined> {
     this.noteChange(flow.id, flow);
     this.model = this.model.withCrossSite([...this.model.crossSite.filter((f) => f.id !== flow.id), flow]);
     this.gone.delete(flow.id);
@@ -236,7 +237,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   }
 
   /** Removes a cross-site flow and its NAT flows from the gateway switch. */
-  async removeCrossSite(flowId: string): Promise<ReconcileReport | undefined> {
+  private async removeCrossSiteNow(flowId: string): Promise<ReconcileReport | undefined> {
     this.noteChange(flowId, undefined);
     this.model = this.model.withCrossSite(this.model.crossSite.filter((f) => f.id !== flowId));
     this.gone.delete(flowId);
@@ -270,13 +271,13 @@ export class LocalController extends EventEmitter implements ControllerApp {
   }
 
   /** A VM migrating into this DC will be plugged into `vm.switch` port `vm.port`: classify its frames there from now on. */
-  async prepareIncoming(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
+  private async prepareIncomingNow(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
     this.model = this.model.withMigrations({ incoming: [...this.model.incoming.filter((v) => v.name !== vm.name), vm] });
     return this.reconcileConnected();
   }
 
   /** Starts holding the frames sent to `vm` (a VM of this DC about to be paused). */
-  async hold(vm: string): Promise<Map<string, ReconcileReport>> {
+  private async holdNow(vm: string): Promise<Map<string, ReconcileReport>> {
     if (!this.model.holding.includes(vm)) this.model = this.model.withMigrations({ holding: [...this.model.holding, vm] });
     if (!this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
     return this.reconcileConnected();
@@ -287,7 +288,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * together, every connected switch is reconciled once (the hold and the arrival state of `vm` end in the same
    * bundles), then the frames held for `vm` are sent on through the new flows. Resolves with the reports by switch.
    */
-  async switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
+  private async switchoverNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
     // The destination keeps holding frames to the VM (now at its new port) until it runs there (`release`).
     const keep = opts.holdUntilRelease === true;
     const holding = this.model.holding.filter((v) => v !== vm);
@@ -322,7 +323,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * The VM runs at its new place in this DC: stop holding its frames, deliver `handed` (held elsewhere, oldest first),
    * then those held here. Resolves with the number of frames delivered.
    */
-  async release(vm: string, handed: readonly Buffer[] = []): Promise<number> {
+  private async releaseNow(vm: string, handed: readonly Buffer[] = []): Promise<number> {
     const here = this.model.localVms().find((v) => v.name === vm);
     const conn = here !== undefined ? this.connections.get(here.switch!) : undefined;
     let n = 0;
@@ -341,7 +342,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   }
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
-  async abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {
+  private async abortMigrationNow(vm: string): Promise<Map<string, ReconcileReport>> {
     this.model = this.model.withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding: this.model.holding.filter((v) => v !== vm) });
     const reports = await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
@@ -436,6 +437,56 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private anchorOf(vm: string): string | undefined {
     const here = this.model.localVms().find((v) => v.name === vm);
     return here !== undefined ? here.switch : gatewaySwitchOf(this.model);
+  }
+
+  /**
+   * Changes of the model made by jobs and syncs run one at a time, each with its reconciles: a migration's switch-by-
+   * switch order (reconcileConnected) would not hold if another change reconciled a switch in the middle of it.
+   * The public methods below queue the private `...Now` ones.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.exclusiveTail.then(fn, fn);
+    this.exclusiveTail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  setVms(vms: readonly DirectoryVm[]): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.setVmsNow(vms));
+  }
+
+  setCrossSite(flows: readonly CrossSiteFlow[], mark?: number): Promise<ReconcileReport | undefined> {
+    return this.exclusive(() => this.setCrossSiteNow(flows, mark));
+  }
+
+  installCrossSite(flow: CrossSiteFlow): Promise<ReconcileReport | undefined> {
+    return this.exclusive(() => this.installCrossSiteNow(flow));
+  }
+
+  removeCrossSite(flowId: string): Promise<ReconcileReport | undefined> {
+    return this.exclusive(() => this.removeCrossSiteNow(flowId));
+  }
+
+  prepareIncoming(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.prepareIncomingNow(vm));
+  }
+
+  hold(vm: string): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.holdNow(vm));
+  }
+
+  switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.switchoverNow(vm, vms, crossSite, opts));
+  }
+
+  release(vm: string, handed: readonly Buffer[] = []): Promise<number> {
+    return this.exclusive(() => this.releaseNow(vm, handed));
+  }
+
+  abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.abortMigrationNow(vm));
   }
 
   /** Reconciles every connected switch again. */

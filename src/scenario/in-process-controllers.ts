@@ -7,6 +7,7 @@
 import { CrossSiteService } from '../central/cross-site';
 import { Directory } from '../central/directory';
 import { MigrationService } from '../central/migration';
+import { OrderedDispatch } from '../central/ordered-dispatch';
 import { SqliteStore } from '../drivers/store/sqlite/sqlite-store';
 import type { EmulatedNetwork } from '../emulator/network';
 import type { Topology } from '../emulator/topology/model';
@@ -59,8 +60,9 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
       return { jobId: job.id, dc, value };
     },
   };
-  const crossSite = new CrossSiteService(store, directory, channel);
-  const migrations = new MigrationService({ store, directory, crossSite, channel, hypervisor: o.hypervisor, topology: o.topology });
+  const ordered = new OrderedDispatch(channel);
+  const crossSite = new CrossSiteService(store, directory, ordered);
+  const migrations = new MigrationService({ store, directory, crossSite, channel: ordered, hypervisor: o.hypervisor, topology: o.topology });
   const vms = directoryFromTopology(o.topology);
   for (const dc of o.topology.datacenters) {
     const lc = new LocalController({
