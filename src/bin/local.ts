@@ -76,6 +76,10 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
         if (client === undefined) throw new XsiteError('CHANNEL_CLOSED', 'not connected to central');
         return openFlowViaCentral(client, req);
       },
+      reopen: async (req) => {
+        if (client === undefined) throw new XsiteError('CHANNEL_CLOSED', 'not connected to central');
+        return openFlowViaCentral(client, req, { deadlineMs: 5000 });
+      },
       idle: (flowId, gen) => {
         idleReports.set(flowId, gen);
         sendIdle(flowId, gen);
@@ -89,6 +93,12 @@ export async function startLocal(cfg: LocalConfig): Promise<RunningLocal> {
     log(`switch ${sw} reconciled (+${r.added} ~${r.modified} -${r.deleted}, via ${r.via})`),
   );
   app.on('reconcile_error', (sw: string, e: unknown) => log(`switch ${sw} reconcile failed: ${(e as Error)?.message ?? String(e)}`));
+  app.on('cross_site_opened', (f: { id: string }) => log(`cross-site flow ${f.id}: first packets sent on`));
+  app.on('cross_site_error', (id: string, e: unknown) => log(`cross-site flow ${id} not set up: ${(e as { code?: string })?.code ?? ''} ${(e as Error)?.message ?? String(e)}`));
+  app.on('cross_site_idle', (id: string) => log(`cross-site flow ${id} idle on the gateway`));
+  app.on('arp', (sw: string, port: number, d: { answer: string; reason?: string }) => {
+    if (d.answer === 'none' && d.reason !== 'announcement') log(`ARP from ${sw} port ${port} not answered (${d.reason})`);
+  });
   openflow.on('switch', (c: { dpidHex: string; datapathId: bigint }) => {
     const sw = app.model.switchByDpid(c.datapathId);
     log(sw !== undefined ? `switch ${sw.name} (${c.dpidHex}) connected` : `switch ${c.dpidHex} connected (not of ${cfg.dc}, ignored)`);

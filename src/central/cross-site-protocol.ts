@@ -27,6 +27,34 @@ export interface FlowOpenRequest {
   dstPort?: number;
 }
 
+/**
+ * `flow.reopen`: a packet arrived at a gateway from another DC's gateway and found no NAT flow (its half of the flow
+ * timed out a moment before the other's): the tuple it carries (public IPs, protocol, and the candidate ports: for
+ * TCP/UDP the tuple port is either of the two, for ICMP it is the VLAN id). Central sets the flow up again on both
+ * gateways and replies `{ flow }` like `flow.open`.
+ */
+export interface FlowReopenRequest {
+  type: 'flow.reopen';
+  v: number;
+  protocol: NatProtocol;
+  srcPublicIp: string;
+  dstPublicIp: string;
+  ports: number[];
+}
+
+export function isFlowReopenRequest(x: unknown): x is FlowReopenRequest {
+  return (
+    isObject(x) &&
+    x['type'] === 'flow.reopen' &&
+    (x['protocol'] === 'tcp' || x['protocol'] === 'udp' || x['protocol'] === 'icmp') &&
+    typeof x['srcPublicIp'] === 'string' &&
+    typeof x['dstPublicIp'] === 'string' &&
+    Array.isArray(x['ports']) &&
+    (x['ports'] as unknown[]).length <= 2 &&
+    (x['ports'] as unknown[]).every((p) => Number.isInteger(p))
+  );
+}
+
 export interface FlowOpenReply {
   v: number;
   flow: CrossSiteFlow;

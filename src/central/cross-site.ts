@@ -23,6 +23,8 @@ import {
   NAT_REMOVE_JOB,
   isFlowIdleEvent,
   isFlowOpenRequest,
+  isFlowReopenRequest,
+  type FlowReopenRequest,
 } from './cross-site-protocol';
 import type { Directory } from './directory';
 
@@ -55,7 +57,8 @@ export class CrossSiteService extends EventEmitter {
   private readonly gens = new Map<string, string>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private seq = 0;
-  private readonly epoch = Date.now().toString(36);
+  /** Prefix of this process's set-up generations (distinct across restarts). */
+  private readonly epoch = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
 
   constructor(
     private readonly store: Store,
@@ -68,8 +71,32 @@ export class CrossSiteService extends EventEmitter {
 
   /** Handles a channel request from `dc`; undefined when it is not one of ours. */
   handle(dc: string, body: unknown): Promise<FlowOpenReply> | undefined {
+    if (isFlowReopenRequest(body)) return this.reopen(dc, body).then((flow) => ({ v: CROSS_SITE_VERSION, flow }));
     if (!isFlowOpenRequest(body)) return undefined;
     return this.open(dc, body).then((flow) => ({ v: CROSS_SITE_VERSION, flow }));
+  }
+
+  /** The open flow whose tuple a packet between two gateways carries, set up again on both gateways (`flow.reopen`). */
+  async reopen(fromDc: string, req: FlowReopenRequest): Promise<CrossSiteFlow> {
+    const pair = (t: { srcPublicIp: string; dstPublicIp: string }) =>
+      (t.srcPublicIp === req.srcPublicIp && t.dstPublicIp === req.dstPublicIp) || (t.srcPublicIp === req.dstPublicIp && t.dstPublicIp === req.srcPublicIp);
+    for (const t of await this.store.listNatTuples()) {
+      if (t.protocol !== req.protocol || !pair(t) || !req.ports.includes(t.port)) continue;
+      const rec = await this.store.getFlow(t.flowId);
+      if (rec === undefined || rec.state !== 'open') continue;
+      // TCP/UDP: the other port of the packet must be b's (the tuple port stands for a's).
+      if (req.protocol !== 'icmp' && !req.ports.some((p) => p !== t.port && p === rec.dstPort) && !(req.ports.length === 2 && req.ports[0] === req.ports[1] && rec.dstPort === t.port)) continue;
+      return this.open(fromDc, {
+        type: 'flow.open',
+        v: CROSS_SITE_VERSION,
+        protocol: rec.protocol,
+        srcVm: rec.srcVm,
+        dstVm: rec.dstVm,
+        ...(rec.srcPort !== undefined ? { srcPort: rec.srcPort } : {}),
+        ...(rec.dstPort !== undefined ? { dstPort: rec.dstPort } : {}),
+      });
+    }
+    throw new XsiteError('CROSS_SITE_UNKNOWN_TUPLE', `no open flow holds ${req.protocol} ${req.srcPublicIp} ${req.dstPublicIp} ${req.ports.join('/')}`, { ...req, from: fromDc });
   }
 
   /** Handles a one-way message from `dc`; true when it was one of ours. */
@@ -127,6 +154,9 @@ export class CrossSiteService extends EventEmitter {
     return this.serial(flowId, async () => {
       const current = this.gens.get(flowId);
       if (current !== undefined && gen !== undefined && gen !== current) return;
+      // A report about a set-up made by an earlier central process: this process hands the flow out again when the DC
+      // resyncs (directory.vms), and only reports about what the DCs hold from then on count.
+      if (gen !== undefined && !gen.startsWith(`${this.epoch}.`)) return;
       const rec = await this.store.getFlow(flowId);
       if (rec === undefined || rec.state !== 'open') {
         // Already closed (or unknown): make sure the DC drops it.

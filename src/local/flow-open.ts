@@ -5,7 +5,7 @@
  * (LocalController), so a restart of central costs them delay, not loss. Errors central answers (NAT_POOL_EXHAUSTED,
  * VM_NOT_FOUND, ...) are final.
  */
-import { isFlowOpenReply, type FlowOpenRequest } from '../central/cross-site-protocol';
+import { isFlowOpenReply, type FlowOpenRequest, type FlowReopenRequest } from '../central/cross-site-protocol';
 import { isXsiteError, XsiteError } from '../core/errors';
 import type { CrossSiteFlow } from '../model/cross-site-flow';
 import type { ChannelClient } from '../ports/control-channel';
@@ -14,7 +14,7 @@ const RETRYABLE = ['CHANNEL_CLOSED', 'CHANNEL_TIMEOUT'];
 
 export async function openFlowViaCentral(
   client: Pick<ChannelClient, 'isConnected' | 'request' | 'once' | 'off'>,
-  req: FlowOpenRequest,
+  req: FlowOpenRequest | FlowReopenRequest,
   opts: { deadlineMs?: number; requestTimeoutMs?: number } = {},
 ): Promise<CrossSiteFlow> {
   const deadline = Date.now() + (opts.deadlineMs ?? 20_000);

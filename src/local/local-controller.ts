@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { OFP_NO_BUFFER, OFPP, OFPRR } from '../codec/openflow/constants';
 import type { Action, MessageOf } from '../codec/openflow/types';
 import { IPPROTO, tryParsePacket } from '../codec/packet';
-import type { FlowOpenRequest } from '../central/cross-site-protocol';
+import type { FlowOpenRequest, FlowReopenRequest } from '../central/cross-site-protocol';
 import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
 import { cookieLocal, cookieManager, makeCookie, XSITE_MANAGERS } from '../pipeline/cookie';
 import { XSITE_PLAN } from '../pipeline/table-plan';
@@ -56,6 +56,8 @@ export interface CrossSitePort {
   open(req: FlowOpenRequest): Promise<CrossSiteFlow>;
   /** Tells central the flow's NAT flows (set-up `gen`) on this DC's gateway went idle. */
   idle(flowId: string, gen?: string): void;
+  /** Asks central to set up again the flow whose tuple a packet from another gateway carries (`flow.reopen`). */
+  reopen?(req: FlowReopenRequest): Promise<CrossSiteFlow>;
 }
 
 /** Counters of a {@link LocalController}. */
@@ -112,6 +114,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
     reconciles: 0,
     reconcileErrors: 0,
   };
+  /** Packets from the WAN held per tuple while central sets their flow up again (`flow.reopen`). */
+  private readonly heldWan = new Map<string, { inPort: number; data: Buffer }[]>();
+  /** Tuples central did not know, until when (ms) they are not asked about again. */
+  private readonly unknownTuples = new Map<string, number>();
   /** First packets held per cross-site flow id while central sets the flow up. */
   private readonly held = new Map<string, Buffer[]>();
   private crossSiteSeq = 0;
@@ -125,6 +131,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
   readonly reconciled = new Set<string>();
   /** What the last successful reconcile of each switch left on it (for incremental reconciles). */
   private readonly applied = new Map<string, InstalledFlow[]>();
+  /** Keys of flows a switch reported removed while a reconcile of it runs. */
+  private readonly removedDuring = new Map<string, Set<string>>();
   private readonly desired = new Map<string, DesiredState>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private exclusiveTail: Promise<void> = Promise.resolve();
@@ -164,14 +172,20 @@ export class LocalController extends EventEmitter implements ControllerApp {
           ...(refresh !== undefined ? { refresh } : {}),
         };
         const last = incremental ? this.applied.get(switchName) : undefined;
+        // Flows the switch reports removed while this reconcile runs are not in the picture it leaves (they may be in
+        // `desired`, read before): better one ADD too many next time than a desired flow believed installed.
+        const removed = new Set<string>();
+        this.removedDuring.set(switchName, removed);
         let report: ReconcileReport;
         try {
           report = last !== undefined ? await reconcileAgainst(conn, desired, last, opts) : await reconcile(conn, desired, opts);
         } catch (e) {
           this.applied.delete(switchName);
           throw e;
+        } finally {
+          if (this.removedDuring.get(switchName) === removed) this.removedDuring.delete(switchName);
         }
-        this.applied.set(switchName, snapshotOf(desired));
+        this.applied.set(switchName, snapshotOf(desired).filter((f) => !removed.has(f.key)));
         this.counters.reconciles++;
         this.reconciled.add(switchName);
         this.emit('reconciled', switchName, report);
@@ -222,7 +236,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     }
     this.model = this.model.withCrossSite([...next.values()]);
     this.gone.clear();
-    return this.reconcileGateway(false);
+    return this.reconcileGateway(false, undefined, false);
   }
 
   /** Adds (or replaces) one cross-site flow and has the gateway switch confirm it (LOCAL_GATEWAY_DOWN if not connected). */
@@ -251,13 +265,13 @@ export class LocalController extends EventEmitter implements ControllerApp {
     if (this.crossSiteChanges.size > 4096) this.crossSiteChanges.delete(this.crossSiteChanges.keys().next().value!);
   }
 
-  private async reconcileGateway(required: boolean, refresh?: ReconcileOptions['refresh']): Promise<ReconcileReport | undefined> {
+  private async reconcileGateway(required: boolean, refresh?: ReconcileOptions['refresh'], incremental = true): Promise<ReconcileReport | undefined> {
     const gw = gatewaySwitchOf(this.model);
     if (gw === undefined || !this.connections.has(gw)) {
       if (required) throw new XsiteError('LOCAL_GATEWAY_DOWN', `the gateway switch of ${this.model.dc} is not connected`, { dc: this.model.dc, switch: gw ?? null });
       return undefined;
     }
-    return this.reconcileSwitch(gw, refresh, true);
+    return this.reconcileSwitch(gw, refresh, incremental);
   }
 
   // ---- migrations (seed 000 section 5)
@@ -572,6 +586,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const sw = this.model.switchByDpid(conn.datapathId);
     // The switch no longer holds that flow: keep the incremental reconciles' picture of it true.
     const applied = sw !== undefined ? this.applied.get(sw.name) : undefined;
+    if (sw !== undefined) this.removedDuring.get(sw.name)?.add(flowKey(msg));
     if (applied !== undefined) {
       const key = flowKey(msg);
       const i = applied.findIndex((f) => f.key === key);
@@ -624,14 +639,63 @@ export class LocalController extends EventEmitter implements ControllerApp {
       this.counters.packetInsIgnored++;
       return;
     }
-    for (const f of this.model.crossSite) {
-      const plan = natPlan(this.model, f);
-      if (plan === undefined || !matchesInbound(plan, inPort, parsed.packet)) continue;
-      conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort, actions: plan.inbound.apply, data: msg.data });
-      this.counters.wanForwarded++;
+    const forward = (): boolean => {
+      for (const f of this.model.crossSite) {
+        const plan = natPlan(this.model, f);
+        if (plan === undefined || !matchesInbound(plan, inPort, parsed.packet)) continue;
+        conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort, actions: plan.inbound.apply, data: msg.data });
+        this.counters.wanForwarded++;
+        return true;
+      }
+      return false;
+    };
+    if (forward()) return;
+    // Not a flow of ours any more (its NAT flows here timed out a moment before the other gateway's): ask central to
+    // set it up again, holding the packet meanwhile. Tuples central does not know are remembered for a second.
+    const pkt = parsed.packet;
+    const port = this.opts.crossSite;
+    const proto = pkt.ipv4?.protocol === IPPROTO.TCP ? 'tcp' : pkt.ipv4?.protocol === IPPROTO.UDP ? 'udp' : pkt.ipv4?.protocol === IPPROTO.ICMP ? 'icmp' : undefined;
+    const l4 = pkt.tcp ?? pkt.udp;
+    const ports = proto === 'icmp' ? (pkt.vlans[0] !== undefined ? [pkt.vlans[0].vid] : []) : l4 !== undefined ? [l4.srcPort, l4.dstPort] : [];
+    if (port?.reopen === undefined || proto === undefined || pkt.ipv4 === undefined || ports.length === 0) {
+      this.counters.packetInsIgnored++;
       return;
     }
-    this.counters.packetInsIgnored++;
+    const key = `${proto}|${pkt.ipv4.src}|${pkt.ipv4.dst}|${ports.join('/')}`;
+    const now = Date.now();
+    if ((this.unknownTuples.get(key) ?? 0) > now) {
+      this.counters.packetInsIgnored++;
+      return;
+    }
+    const waiting = this.heldWan.get(key);
+    if (waiting !== undefined) {
+      if (waiting.length < (this.opts.maxHeldPerFlow ?? 64)) waiting.push({ inPort, data: msg.data });
+      else this.counters.heldDropped++;
+      return;
+    }
+    const queue = [{ inPort, data: msg.data }];
+    this.heldWan.set(key, queue);
+    void port
+      .reopen({ type: 'flow.reopen', v: 1, protocol: proto, srcPublicIp: pkt.ipv4.src, dstPublicIp: pkt.ipv4.dst, ports })
+      .then(async (flow) => {
+        if (!this.model.crossSite.some((f) => f.id === flow.id && f.gen === flow.gen)) await this.installCrossSite(flow);
+        this.heldWan.delete(key);
+        const plan = natPlan(this.model, flow);
+        for (const q of queue) {
+          const p = tryParsePacket(q.data);
+          if (plan !== undefined && p.ok && matchesInbound(plan, q.inPort, p.packet)) {
+            conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort: q.inPort, actions: plan.inbound.apply, data: q.data });
+            this.counters.wanForwarded++;
+          } else this.counters.heldDropped++;
+        }
+      })
+      .catch((e: unknown) => {
+        this.heldWan.delete(key);
+        this.emit('cross_site_error', `reopen ${key}`, e);
+        this.unknownTuples.set(key, Date.now() + 1000);
+        if (this.unknownTuples.size > 4096) this.unknownTuples.clear();
+        this.counters.heldDropped += queue.length;
+      });
   }
 
   /**

@@ -72,6 +72,7 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
       ...(o.natIdleTimeoutS !== undefined ? { nat: { idleTimeoutS: o.natIdleTimeoutS } } : {}),
       crossSite: {
         open: (req) => crossSite.open(dc.name, req),
+        reopen: (req) => crossSite.reopen(dc.name, req),
         idle: (flowId, gen) => void crossSite.reportIdle(dc.name, flowId, gen),
       },
     });

@@ -52,6 +52,7 @@ export async function crossSiteHarness(topo: Topology, opts: { idleTimeoutS?: nu
       ...(opts.idleTimeoutS !== undefined ? { nat: { idleTimeoutS: opts.idleTimeoutS } } : {}),
       crossSite: {
         open: (req) => service.open(dc.name, req),
+        reopen: (req) => service.reopen(dc.name, req),
         idle: (flowId, gen) => void service.reportIdle(dc.name, flowId, gen),
       },
     });

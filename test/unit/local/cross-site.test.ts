@@ -122,3 +122,25 @@ describe('cross-site flows of a VM that is deleted', () => {
     }
   });
 });
+
+describe('a packet that finds the other gateway\'s half of its flow timed out', () => {
+  test('is held there while central sets the flow up again (flow.reopen), then delivered', async () => {
+    const topo = loadTopologyFile(TOPO);
+    const h = await crossSiteHarness(topo, { idleTimeoutS: 30 });
+    try {
+      assert.equal((await h.net.host('acme-web1').ping('192.168.10.2', { count: 1, timeoutMs: 1000 })).received, 1);
+      const [flow] = await h.directory.listFlows({ state: 'open' });
+      // dc2's NAT flows of it go away (as when they idle out a moment before dc1's); dc1 still forwards.
+      await h.locals.get('dc2')!.removeCrossSite(flow!.id);
+      assert.deepEqual(h.locals.get('dc2')!.crossSiteFlows, []);
+      assert.equal(h.locals.get('dc1')!.crossSiteFlows.length, 1);
+      const before = h.locals.get('dc2')!.counters.wanForwarded;
+      const r = await h.net.host('acme-web1').ping('192.168.10.2', { count: 1, timeoutMs: 1000 });
+      assert.equal(r.received, 1, 'the echo request reached acme-web2 and the reply came back');
+      assert.ok(h.locals.get('dc2')!.counters.wanForwarded > before, 'dc2 held it and sent it on');
+      assert.equal(h.locals.get('dc2')!.crossSiteFlows.length, 1, 'dc2 has the flow again');
+    } finally {
+      await h.close();
+    }
+  });
+});
