@@ -12,7 +12,8 @@
  *   local asks again, so a lost push is repaired by the next one or the next reconnect.
  */
 import type { CrossSiteFlow } from '../model/cross-site-flow';
-import type { Store } from '../ports/store';
+import type { HostRecord, VmRecord } from '../model/intent';
+import type { Store, StoreTx } from '../ports/store';
 
 /** Version of the sync bodies. */
 export const LOCAL_SYNC_VERSION = 1;
@@ -71,12 +72,19 @@ export function vmsForDc(store: Store, dc: string): Promise<SyncVm[]> {
     const vns = new Set(all.filter((v) => hosts.get(v.host)!.dc === dc).map((v) => `${v.tenant}/${v.vn}`));
     return all
       .filter((v) => vns.has(`${v.tenant}/${v.vn}`))
-      .map((v) => {
-        const h = hosts.get(v.host)!;
-        return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
-      })
+      .map((v) => toSyncVm(v, hosts.get(v.host)!))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   });
+}
+
+/** The VMs on hosts of DC `dc` (inside the caller's transaction), as {@link SyncVm}s. */
+export async function vmsForDcIn(tx: StoreTx, dc: string): Promise<SyncVm[]> {
+  const hosts = new Map((await tx.listHosts()).map((h) => [h.name, h]));
+  return (await tx.listVms({ dc })).map((v) => toSyncVm(v, hosts.get(v.host)!));
+}
+
+function toSyncVm(v: VmRecord, h: HostRecord): SyncVm {
+  return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
 }
 
 /** What {@link LocalSync} needs of the channel server. */

@@ -32,7 +32,7 @@ import type { Store, StoreTx } from '../ports/store';
 import type { CrossSiteService } from './cross-site';
 import type { Directory } from './directory';
 import type { OrderedDispatch } from './ordered-dispatch';
-import { vmsForDc } from './local-sync';
+import { vmsForDc, vmsForDcIn } from './local-sync';
 import {
   MIGRATION_ABORT_JOB,
   MIGRATION_HOLD_JOB,
@@ -377,12 +377,7 @@ export class MigrationService extends EventEmitter {
   private async freePort(tx: StoreTx, dc: string, sw: string): Promise<number> {
     const taken = new Set<number>();
     for (const p of this.o.topology.switches.find((x) => x.name === sw)?.ports ?? []) if (p.kind !== 'vm') taken.add(p.port);
-    const hosts = new Map((await tx.listHosts()).map((h) => [h.name, h]));
-    const vms = (await tx.listVms({ dc })).map((v) => {
-      const h = hosts.get(v.host)!;
-      return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
-    });
-    for (const v of toDirectoryVms(vms, this.o.topology, dc)) if (v.switch === sw && v.port !== undefined) taken.add(v.port);
+    for (const v of toDirectoryVms(await vmsForDcIn(tx, dc), this.o.topology, dc)) if (v.switch === sw && v.port !== undefined) taken.add(v.port);
     for (const m of await tx.listMigrations({ active: true })) {
       if (m.toSwitch === sw) taken.add(m.toPort);
       // A VM leaving is plugged in there until its migration ends, even after the directory moved it.
@@ -396,12 +391,7 @@ export class MigrationService extends EventEmitter {
 
   /** Where VM `name` of DC `dc` is plugged in now (the placement the DC's local controller computes). */
   private async currentPlace(tx: StoreTx, dc: string, name: string): Promise<{ fromSwitch?: string; fromPort?: number }> {
-    const hosts = new Map((await tx.listHosts()).map((h) => [h.name, h]));
-    const vms = (await tx.listVms({ dc })).map((v) => {
-      const h = hosts.get(v.host)!;
-      return { name: v.name, tenant: v.tenant, vn: v.vn, ip: v.ip, mac: v.mac, dc: h.dc, host: h.name, switch: h.switch, ...(v.port !== undefined ? { port: v.port } : {}) };
-    });
-    const me = toDirectoryVms(vms, this.o.topology, dc).find((v) => v.name === name);
+    const me = toDirectoryVms(await vmsForDcIn(tx, dc), this.o.topology, dc).find((v) => v.name === name);
     return me?.switch !== undefined && me.port !== undefined ? { fromSwitch: me.switch, fromPort: me.port } : {};
   }
 

@@ -29,16 +29,23 @@ export interface PhaseTimes {
   endedAt?: number;
 }
 
-/** The latest progress of the memory copy. */
+/** A progress sample of the memory copy (what a hypervisor driver reports, src/ports/hypervisor.ts). */
 export interface MigrationProgressRecord {
+  /** precopy: copying while the VM runs; paused: final copy / switchover; resumed: running at the destination. */
   phase: 'precopy' | 'paused' | 'resumed';
+  /** Pre-copy round (1-based). */
   round: number;
   bytesCopied: number;
+  /** The VM's memory size. */
   bytesTotal: number;
+  /** Bytes still to copy (dirty or never copied). */
   remainingBytes: number;
+  /** Rate at which the guest dirties memory, bytes/s (0 if unknown). */
   dirtyBytesPerSec: number;
+  /** Copy rate, bytes/s (0 if unknown). */
   copyBytesPerSec: number;
   elapsedMs: number;
+  /** Estimated time until the switchover, when the driver can tell. */
   estimatedRemainingMs?: number;
 }
 

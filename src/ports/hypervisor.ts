@@ -11,27 +11,12 @@
  * in where it was, and the driver leaves nothing behind at the destination.
  */
 
+import type { MigrationProgressRecord } from '../model/migration';
+
 export type HypervisorKind = 'qemu' | 'netns' | 'sim';
 
-/** A progress sample of a running migration. */
-export interface HypervisorProgress {
-  /** precopy: copying while the VM runs; paused: final copy / switchover; resumed: running at the destination. */
-  phase: 'precopy' | 'paused' | 'resumed';
-  /** Pre-copy round (1-based). */
-  round: number;
-  bytesCopied: number;
-  /** The VM's memory size. */
-  bytesTotal: number;
-  /** Bytes still to copy (dirty or never copied). */
-  remainingBytes: number;
-  /** Rate at which the guest dirties memory, bytes/s (0 if unknown). */
-  dirtyBytesPerSec: number;
-  /** Copy rate, bytes/s (0 if unknown). */
-  copyBytesPerSec: number;
-  elapsedMs: number;
-  /** Estimated time until the switchover, when the driver can tell. */
-  estimatedRemainingMs?: number;
-}
+/** A progress sample of a running migration (the record central journals, src/model/migration.ts). */
+export type HypervisorProgress = MigrationProgressRecord;
 
 export interface HypervisorMigrateRequest {
   vm: string;
