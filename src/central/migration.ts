@@ -246,11 +246,14 @@ export class MigrationService extends EventEmitter {
 
       // Post-migration: the VM runs at the destination; frames held there since the switchover go to it.
       rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
+      // The destination delivers what it held at once; the source flips once the frames that were on their way to
+      // it over the WAN arrived, and hands those over too.
+      framesHeld += await this.release(rec);
       if (rec.fromDc !== rec.toDc) {
         await new Promise((r) => setTimeout(r, this.wanGraceMs()));
         flowMods += (await this.pushSwitchover(rec, 'after')).flowMods;
+        framesHeld += await this.release(rec);
       }
-      framesHeld += await this.release(rec);
       await this.releaseCopyTuple(rec);
       this.o.directoryChanged?.();
       rec.result = {
