@@ -190,6 +190,16 @@ export class OvsDataplane implements ScenarioDataplane {
     return v;
   }
 
+  /**
+   * Records that VM `name`'s interface now sits on `bridge` (emulator switch `sw`) at `ofport`, after a hypervisor
+   * moved its port (src/drivers/hypervisor/netns). Its lab port keeps its name. Throws `DATAPLANE_UNKNOWN_VM`.
+   */
+  moved(name: string, to: { switch: string; bridge: string; ofport: number }): OvsVm {
+    const v = { ...this.vm(name), switch: to.switch, bridge: to.bridge, ofport: to.ofport };
+    this.vms.set(name, v);
+    return v;
+  }
+
   /** Every VM, in topology order. */
   vmList(): OvsVm[] {
     return [...this.vms.values()];

@@ -1,0 +1,550 @@
+/**
+ * The `netns` hypervisor: live migration of a VM of the Open vSwitch lab (src/lab/ovs-dataplane.ts), where a VM is a
+ * network namespace whose veth end is a port of its switch's bridge.
+ *
+ * What a migration does:
+ *  1. Validation: the VM must be one of the data plane's, the destination switch one of the topology's (mapped to
+ *     its lab bridge), the destination port a valid OpenFlow port that no interface of that bridge uses.
+ *  2. Pre-copy: the rounds of {@link planPrecopy} (the VM's memory, its dirty rate, the copy rate cap, RTT 0 on
+ *     loopback, the downtime limit) are sent as a real byte stream over a TCP connection on 127.0.0.1 (a sender and a
+ *     receiver socket in this process), paced to the copy rate cap; each round's real duration is measured and
+ *     reported (progress 'precopy', measured `copyBytesPerSec`). An aborted `signal` ends the migration here with
+ *     HYPERVISOR_ABORTED, the VM untouched and the sockets closed.
+ *  3. `beforePause` is awaited (a rejection aborts, VM untouched).
+ *  4. Pause: every process of the VM's namespace (`ip netns pids`) gets SIGSTOP (no cgroup freezer here); the driver
+ *     waits until each is stopped (State T). The final dirty bytes are copied over the stream (stop-and-copy).
+ *  5. `beforeSwitchover` runs while the VM is paused. A rejection: SIGCONT, the port stays where it was,
+ *     HYPERVISOR_ABORTED (the hook's error as `cause` and `details.cause`).
+ *  6. The VM's port is moved to the destination bridge in ONE ovs-vsctl transaction (del-port, add-port,
+ *     ofport_request), the assigned ofport is checked, the processes get SIGCONT, and the VM announces itself with a
+ *     gratuitous ARP (request and reply form) written to its interface from inside its namespace. The data plane's
+ *     idea of where the VM lives follows ({@link OvsDataplane.moved}).
+ *  Processes are never left stopped and sockets never left open, on failure too. A failed port move is undone (the
+ *  port is plugged back into the source bridge at its old ofport) and rejects HYPERVISOR_FAILED.
+ *
+ * Not modelled: the VM's real memory (the stream carries filler bytes of the planned sizes), a second host (the
+ * "destination" is another bridge of the same ovs-vswitchd, the namespace stays the same).
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import { gratuitousArp } from '../../../codec/packet/helpers';
+import { isXsiteError, XsiteError } from '../../../core/errors';
+import { DEFAULT_VM_MEMORY_MB, PORT_MAX, PORT_MIN, type Topology } from '../../../emulator/topology/model';
+import { sleep } from '../../../lab/exec';
+import { hostPortName } from '../../../lab/names';
+import type { OvsDataplane } from '../../../lab/ovs-dataplane';
+import { namespacePids } from '../../../lab/teardown';
+import { labTopologyFromTopology } from '../../../lab/topology-lab';
+import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, HypervisorProgress } from '../../../ports/hypervisor';
+import { planPrecopy, type PrecopyPlan } from '../sim/precopy';
+
+/** Parameters of the pre-copy model (every field optional). */
+export interface NetnsVmParams {
+  /** The VM's memory; default the topology's `memoryMB` of the VM, else {@link DEFAULT_VM_MEMORY_MB}. */
+  memoryMB?: number;
+  /** How fast the guest dirties memory, bytes/s; default 8 MiB/s. */
+  dirtyBytesPerSec?: number;
+  /** Longest acceptable stop-and-copy, ms; default 300. */
+  downtimeLimitMs?: number;
+  /** Pre-copy rounds after which the VM is paused whatever is left; default 30. */
+  maxRounds?: number;
+  /** The copy rate cap, bytes/s (writes are paced to it); default 256 MiB/s. */
+  copyBytesPerSec?: number;
+}
+
+/** Defaults of {@link NetnsVmParams} (memory aside). */
+export const NETNS_DEFAULTS = Object.freeze({
+  dirtyBytesPerSec: 8 * 1024 * 1024,
+  downtimeLimitMs: 300,
+  maxRounds: 30,
+  copyBytesPerSec: 256 * 1024 * 1024,
+});
+
+export interface NetnsHypervisorOptions {
+  dataplane: OvsDataplane;
+  /** Default `dataplane.topology`. */
+  topology?: Topology;
+  /** Replace the defaults; `memoryMB` here overrides the topology's VM memory. */
+  defaults?: NetnsVmParams;
+}
+
+/** python3: writes each frame given as hex (argv[2:]) to interface argv[1] through an AF_PACKET socket. */
+const RAW_SEND_PY = `
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for h in sys.argv[2:]:
+    s.send(bytes.fromhex(h))
+`;
+
+const CHUNK = 64 * 1024;
+const FILLER = Buffer.alloc(CHUNK, 0xa5);
+
+function failed(message: string, details?: Record<string, unknown>): XsiteError {
+  return new XsiteError('HYPERVISOR_FAILED', message, details);
+}
+
+function aborted(message: string, cause: unknown, details: Record<string, unknown>): XsiteError {
+  const e = new XsiteError('HYPERVISOR_ABORTED', message, { ...details, ...(cause !== undefined ? { cause } : {}) });
+  if (cause !== undefined) e.cause = cause;
+  return e;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Thrown inside the stream when the signal fires. */
+class StreamAborted extends Error {}
+
+/** The State letter of /proc/PID/status (undefined when the process is gone). */
+export function processState(pid: number): string | undefined {
+  try {
+    const m = /^State:\s+(\S)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A TCP byte stream on 127.0.0.1 between a sender and a receiver socket of this process; `send(n)` resolves when the
+ * receiver has taken `n` more bytes, writes paced to `rate` bytes/s.
+ */
+class CopyStream {
+  private server: net.Server | undefined;
+  private tx: net.Socket | undefined;
+  private rx: net.Socket | undefined;
+  private received = 0;
+  private sent = 0;
+  private waiter: { target: number; resolve: () => void } | undefined;
+  private broken: Error | undefined;
+  private onBroken: ((e: Error) => void) | undefined;
+
+  constructor(
+    private readonly rate: number,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async open(): Promise<void> {
+    const server = net.createServer();
+    this.server = server;
+    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as net.AddressInfo).port;
+    const tx = net.connect(port, '127.0.0.1');
+    this.tx = tx;
+    tx.on('error', (e) => this.fail(e));
+    tx.on('close', () => this.fail(new Error('migration stream closed')));
+    await new Promise<void>((resolve, reject) => {
+      tx.once('connect', resolve);
+      tx.once('error', reject);
+    });
+    const rx = await accepted;
+    this.rx = rx;
+    rx.on('data', (d: Buffer) => {
+      this.received += d.length;
+      if (this.waiter && this.received >= this.waiter.target) {
+        const w = this.waiter;
+        this.waiter = undefined;
+        w.resolve();
+      }
+    });
+    rx.on('error', (e) => this.fail(e));
+  }
+
+  private fail(e: Error): void {
+    if (this.broken) return;
+    this.broken = e;
+    this.onBroken?.(e);
+  }
+
+  private check(): void {
+    if (this.signal?.aborted) throw new StreamAborted('aborted');
+    if (this.broken) throw this.broken;
+  }
+
+  /** Sends `bytes` bytes (paced) and resolves when the receiver has them all; returns the elapsed ms. */
+  async send(bytes: number, honourSignal: boolean): Promise<number> {
+    const t0 = performance.now();
+    const target = this.sent + bytes;
+    const tx = this.tx!;
+    let sentHere = 0;
+    const check = (): void => {
+      if (honourSignal) this.check();
+      else if (this.broken) throw this.broken;
+    };
+    while (sentHere < bytes) {
+      check();
+      const allowed = ((performance.now() - t0) * this.rate) / 1000 + CHUNK;
+      if (sentHere >= allowed) {
+        await sleep(Math.max(1, Math.ceil(((sentHere - allowed + CHUNK) * 1000) / this.rate)));
+        continue;
+      }
+      const n = Math.min(CHUNK, bytes - sentHere);
+      const ok = tx.write(n === CHUNK ? FILLER : FILLER.subarray(0, n));
+      sentHere += n;
+      this.sent += n;
+      if (!ok) await this.waitDrain(honourSignal);
+    }
+    if (this.received < target) {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = (): void => reject(new StreamAborted('aborted'));
+        const done = (): void => {
+          this.signal?.removeEventListener('abort', onAbort);
+          this.onBroken = undefined;
+          resolve();
+        };
+        this.waiter = { target, resolve: done };
+        this.onBroken = (e) => {
+          this.signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        };
+        if (honourSignal) {
+          if (this.signal?.aborted) return onAbort();
+          this.signal?.addEventListener('abort', onAbort, { once: true });
+        }
+      });
+    }
+    return performance.now() - t0;
+  }
+
+  private waitDrain(honourSignal: boolean): Promise<void> {
+    const tx = this.tx!;
+    return new Promise<void>((resolve, reject) => {
+      const cleanup = (): void => {
+        tx.off('drain', onDrain);
+        this.signal?.removeEventListener('abort', onAbort);
+        this.onBroken = undefined;
+      };
+      const onDrain = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(new StreamAborted('aborted'));
+      };
+      tx.on('drain', onDrain);
+      this.onBroken = (e) => {
+        cleanup();
+        reject(e);
+      };
+      if (honourSignal) this.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Closes both sockets and the server (idempotent). */
+  async close(): Promise<void> {
+    this.onBroken = undefined;
+    this.broken ??= new Error('migration stream closed');
+    this.tx?.destroy();
+    this.rx?.destroy();
+    const server = this.server;
+    this.server = undefined;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** The `netns` hypervisor (see the module comment). */
+export class NetnsHypervisor implements Hypervisor {
+  readonly kind = 'netns' as const;
+  private readonly dp: OvsDataplane;
+  private readonly topology: Topology;
+  private readonly switchBridges: Map<string, string>;
+  private readonly busy = new Set<string>();
+  /** Destination "bridge:ofport" promised to running migrations. */
+  private readonly reserved = new Set<string>();
+
+  constructor(private readonly opts: NetnsHypervisorOptions) {
+    this.dp = opts.dataplane;
+    this.topology = opts.topology ?? opts.dataplane.topology;
+    this.switchBridges = labTopologyFromTopology(this.topology, { controllerFor: () => null }).switchBridges;
+  }
+
+  /** The parameters and pre-copy plan of a migration of `vm` (throws HYPERVISOR_UNKNOWN_VM / HYPERVISOR_FAILED). */
+  plan(vm: string): { params: Required<NetnsVmParams>; memoryBytes: number; plan: PrecopyPlan } {
+    const spec = this.topology.vms.find((v) => v.name === vm);
+    const d = this.opts.defaults ?? {};
+    const params: Required<NetnsVmParams> = {
+      memoryMB: d.memoryMB ?? spec?.memoryMB ?? DEFAULT_VM_MEMORY_MB,
+      dirtyBytesPerSec: d.dirtyBytesPerSec ?? NETNS_DEFAULTS.dirtyBytesPerSec,
+      downtimeLimitMs: d.downtimeLimitMs ?? NETNS_DEFAULTS.downtimeLimitMs,
+      maxRounds: d.maxRounds ?? NETNS_DEFAULTS.maxRounds,
+      copyBytesPerSec: d.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec,
+    };
+    if (!(Number.isFinite(params.memoryMB) && params.memoryMB >= 0)) {
+      throw failed(`VM ${vm}: memoryMB ${params.memoryMB} invalid`, { vm, memoryMB: params.memoryMB });
+    }
+    const memoryBytes = Math.round(params.memoryMB * 1024 * 1024);
+    try {
+      const plan = planPrecopy({
+        memoryBytes,
+        dirtyBytesPerSec: params.dirtyBytesPerSec,
+        bandwidthBytesPerSec: params.copyBytesPerSec,
+        rttMs: 0,
+        downtimeLimitMs: params.downtimeLimitMs,
+        maxRounds: params.maxRounds,
+      });
+      return { params, memoryBytes, plan };
+    } catch (e) {
+      if (isXsiteError(e, 'PRECOPY_BAD_PARAM')) throw failed(`VM ${vm}: ${e.message}`, { vm, ...e.details });
+      throw e;
+    }
+  }
+
+  async migrate(req: HypervisorMigrateRequest): Promise<HypervisorMigrateResult> {
+    const vm = req.vm;
+    try {
+      this.dp.vm(vm);
+    } catch {
+      throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `no VM named ${vm} in the OVS data plane`, { vm });
+    }
+    const { switch: toSw, port: toPort } = req.to;
+    const toBridge = this.switchBridges.get(toSw);
+    if (!toBridge) throw failed(`destination switch ${toSw} does not exist`, { vm, switch: toSw });
+    if (!(Number.isInteger(toPort) && toPort >= PORT_MIN && toPort <= PORT_MAX)) {
+      throw failed(`destination port ${toPort} invalid (${PORT_MIN}-${PORT_MAX})`, { vm, switch: toSw, port: toPort });
+    }
+    if (this.busy.has(vm)) throw failed(`VM ${vm} is already being migrated`, { vm });
+    const est = this.plan(vm);
+    const key = `${toBridge}:${toPort}`;
+    if (this.reserved.has(key)) throw failed(`destination port ${toPort} of ${toSw} is promised to another migration`, { vm, switch: toSw, port: toPort });
+    await this.checkFree(vm, toSw, toBridge, toPort);
+    if (req.signal?.aborted) throw aborted(`migration of ${vm} aborted before it started`, req.signal.reason, { vm, phase: 'start' });
+    this.busy.add(vm);
+    this.reserved.add(key);
+    try {
+      return await this.run(req, est, toBridge);
+    } finally {
+      this.busy.delete(vm);
+      this.reserved.delete(key);
+    }
+  }
+
+  /** Throws HYPERVISOR_FAILED when an interface of `bridge` has (or requests) `ofport`. */
+  private async checkFree(vm: string, sw: string, bridge: string, ofport: number): Promise<void> {
+    const lab = this.dp.lab;
+    const ports = (await lab.vsctl('list-ports', bridge)).split('\n').map((s) => s.trim()).filter(Boolean);
+    if (ports.length === 0) return;
+    const got = JSON.parse(await lab.vsctl('--format=json', '--columns=name,ofport,ofport_request', 'list', 'Interface')) as { data: unknown[][] };
+    const on = new Set(ports);
+    for (const row of got.data) {
+      const name = String(row[0]);
+      if (!on.has(name)) continue;
+      if (row[1] === ofport || row[2] === ofport) {
+        throw failed(`destination port ${ofport} of ${sw} (bridge ${bridge}) is in use (interface ${name})`, { vm, switch: sw, port: ofport, interface: name });
+      }
+    }
+  }
+
+  private async run(req: HypervisorMigrateRequest, est: ReturnType<NetnsHypervisor['plan']>, toBridge: string): Promise<HypervisorMigrateResult> {
+    const dp = this.dp;
+    const lab = dp.lab;
+    const vm = req.vm;
+    const v = dp.vm(vm);
+    const from = { switch: v.switch, bridge: v.bridge, ofport: v.ofport };
+    const portName = hostPortName(lab.host(v.host).bridge, v.host);
+    const { plan, memoryBytes, params } = est;
+    const signal = req.signal;
+    const start = performance.now();
+    const progress = (p: Omit<HypervisorProgress, 'bytesTotal' | 'dirtyBytesPerSec' | 'elapsedMs'>): void => {
+      try {
+        req.onProgress?.({ bytesTotal: memoryBytes, dirtyBytesPerSec: params.dirtyBytesPerSec, ...p, elapsedMs: performance.now() - start });
+      } catch {
+        // A failing progress listener does not stop the migration.
+      }
+    };
+    const stream = new CopyStream(params.copyBytesPerSec, signal);
+    let stopped: number[] = [];
+    let paused = false;
+    try {
+      try {
+        await stream.open();
+      } catch (e) {
+        throw failed(`migration stream of ${vm} could not be opened: ${errorText(e)}`, { vm, cause: e });
+      }
+
+      // 1. Pre-copy rounds, a real byte stream.
+      let copied = 0;
+      const rounds = plan.rounds;
+      for (const r of rounds) {
+        let ms: number;
+        try {
+          ms = await stream.send(r.bytes, true);
+        } catch (e) {
+          if (e instanceof StreamAborted || signal?.aborted) {
+            throw aborted(`migration of ${vm} aborted (precopy round ${r.round})`, signal?.reason, { vm, phase: 'precopy', round: r.round });
+          }
+          throw failed(`migration stream of ${vm} failed in round ${r.round}: ${errorText(e)}`, { vm, cause: e });
+        }
+        copied += r.bytes;
+        progress({
+          phase: 'precopy',
+          round: r.round,
+          bytesCopied: copied,
+          remainingBytes: r.dirtiedBytes,
+          copyBytesPerSec: ms > 0 ? Math.round((r.bytes * 1000) / ms) : 0,
+        });
+      }
+      if (signal?.aborted) throw aborted(`migration of ${vm} aborted (precopy)`, signal.reason, { vm, phase: 'precopy' });
+
+      // 2. beforePause.
+      if (req.beforePause) {
+        try {
+          await req.beforePause();
+        } catch (e) {
+          throw aborted(`migration of ${vm} aborted: beforePause failed: ${errorText(e)}`, e, { vm, phase: 'before-pause' });
+        }
+        if (signal?.aborted) throw aborted(`migration of ${vm} aborted (before-pause)`, signal.reason, { vm, phase: 'before-pause' });
+      }
+
+      // 3. Pause: SIGSTOP every process of the namespace, then the stop-and-copy.
+      const pauseAt = performance.now();
+      paused = true;
+      stopped = await this.freeze(v.namespace);
+      progress({ phase: 'paused', round: rounds.length, bytesCopied: copied, remainingBytes: plan.stopCopyBytes, copyBytesPerSec: params.copyBytesPerSec });
+      let stopMs: number;
+      try {
+        stopMs = await stream.send(plan.stopCopyBytes, true);
+      } catch (e) {
+        if (e instanceof StreamAborted || signal?.aborted) {
+          throw aborted(`migration of ${vm} aborted (stop-and-copy)`, signal?.reason, { vm, phase: 'paused' });
+        }
+        throw failed(`migration stream of ${vm} failed in the stop-and-copy: ${errorText(e)}`, { vm, cause: e });
+      }
+      copied += plan.stopCopyBytes;
+      await stream.close();
+      if (signal?.aborted) throw aborted(`migration of ${vm} aborted (paused)`, signal.reason, { vm, phase: 'paused' });
+
+      // 4. The switchover hook (the signal is no longer looked at).
+      const hookAt = performance.now();
+      try {
+        await req.beforeSwitchover();
+      } catch (e) {
+        throw aborted(`migration of ${vm} aborted: the switchover hook failed: ${errorText(e)}`, e, { vm, phase: 'switchover' });
+      }
+      const hookMs = performance.now() - hookAt;
+
+      // 5. Move the port, resume, announce.
+      await this.movePort(vm, portName, from.bridge, from.ofport, toBridge, req.to.port);
+      dp.moved(vm, { switch: req.to.switch, bridge: toBridge, ofport: req.to.port });
+      this.thaw(stopped);
+      stopped = [];
+      paused = false;
+      const resumeAt = performance.now();
+      try {
+        await this.announce(vm);
+      } catch {
+        // The VM runs at the destination; a lost announcement only delays learning.
+      }
+      const end = performance.now();
+      progress({
+        phase: 'resumed',
+        round: rounds.length,
+        bytesCopied: copied,
+        remainingBytes: 0,
+        copyBytesPerSec: stopMs > 0 ? Math.round((plan.stopCopyBytes * 1000) / stopMs) : 0,
+      });
+      return { totalMs: end - start, downtimeMs: resumeAt - pauseAt, hookMs, bytesCopied: copied, rounds: rounds.length };
+    } finally {
+      if (paused) this.thaw(stopped);
+      await stream.close();
+    }
+  }
+
+  /**
+   * SIGSTOPs every process of namespace `ns` (again for processes that appeared meanwhile) and waits until each is
+   * stopped; returns their PIDs.
+   */
+  private async freeze(ns: string): Promise<number[]> {
+    const stopped = new Set<number>();
+    for (let pass = 0; pass < 5; pass++) {
+      const pids = (await namespacePids(ns)).filter((p) => !stopped.has(p));
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGSTOP');
+          stopped.add(pid);
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    }
+    const until = performance.now() + 1000;
+    for (const pid of stopped) {
+      for (;;) {
+        const st = processState(pid);
+        if (st === undefined || st === 'T' || st === 't' || st === 'Z' || performance.now() > until) break;
+        await sleep(1);
+      }
+    }
+    return [...stopped];
+  }
+
+  private thaw(pids: readonly number[]): void {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // Gone.
+      }
+    }
+  }
+
+  /** Moves `port` from `fromBridge` to `toBridge` at `ofport` in one transaction; undoes it on failure. */
+  private async movePort(vm: string, port: string, fromBridge: string, fromOfport: number, toBridge: string, ofport: number): Promise<void> {
+    const lab = this.dp.lab;
+    const move = (src: string, dst: string, n: number): Promise<string> =>
+      lab.vsctl('--', 'del-port', src, port, '--', 'add-port', dst, port, '--', 'set', 'Interface', port, `ofport_request=${n}`);
+    let problem: string | undefined;
+    try {
+      await move(fromBridge, toBridge, ofport);
+      const got = await this.ofportOf(port);
+      if (got.bridge !== toBridge || got.ofport !== ofport) {
+        problem = `port ${port} is on ${got.bridge ?? 'no bridge'} at ofport ${String(got.ofport)}${got.error ? ` (${got.error})` : ''}, wanted ${toBridge}:${ofport}`;
+      }
+    } catch (e) {
+      problem = errorText(e);
+    }
+    if (problem === undefined) return;
+    // Undo: back to the source bridge at the old ofport.
+    let undo = 'undone';
+    try {
+      const bridge = (await lab.vsctl('--if-exists', 'port-to-br', port).catch(() => '')).trim();
+      if (bridge === toBridge) await move(toBridge, fromBridge, fromOfport);
+      else if (bridge !== fromBridge) await lab.vsctl('--', 'add-port', fromBridge, port, '--', 'set', 'Interface', port, `ofport_request=${fromOfport}`);
+    } catch (e) {
+      undo = `undo failed: ${errorText(e)}`;
+    }
+    throw failed(`VM ${vm} could not be moved to port ${ofport} of bridge ${toBridge}: ${problem} (${undo})`, { vm, bridge: toBridge, port: ofport });
+  }
+
+  /** The bridge and ofport of interface `port` (waits up to 2 s for OVS to assign the ofport). */
+  private async ofportOf(port: string): Promise<{ bridge: string | undefined; ofport: number | undefined; error: string | undefined }> {
+    const lab = this.dp.lab;
+    const until = performance.now() + 2000;
+    for (;;) {
+      const bridge = (await lab.vsctl('port-to-br', port)).trim() || undefined;
+      const got = JSON.parse(await lab.vsctl('--format=json', '--columns=ofport,error', 'list', 'Interface', port)) as { data: unknown[][] };
+      const row = got.data[0];
+      const ofport = typeof row?.[0] === 'number' ? row[0] : undefined;
+      const error = typeof row?.[1] === 'string' && row[1] ? row[1] : undefined;
+      if ((ofport !== undefined && ofport > 0) || error || performance.now() > until) return { bridge, ofport, error };
+      await sleep(10);
+    }
+  }
+
+  /** A gratuitous ARP (request and reply form) from inside the VM's namespace. */
+  private async announce(vm: string): Promise<void> {
+    const v = this.dp.vm(vm);
+    const frames = [gratuitousArp({ mac: v.mac, ip: v.ip }), gratuitousArp({ mac: v.mac, ip: v.ip, op: 'reply' })];
+    await this.dp.lab.exec(v.host, ['python3', '-c', RAW_SEND_PY, v.iface, ...frames.map((f) => f.toString('hex'))], { timeoutMs: 15000 });
+  }
+}
