@@ -57,8 +57,11 @@ export interface ReconcileReport {
   /** Flows owned by none of `managersOwned` that are not desired (deleted only with deleteForeign). */
   foreign: InstalledFlow[];
   unchanged: number;
-  /** How the changes went out: 'bundle', 'plain', or 'none' when nothing differed. */
-  via: 'bundle' | 'plain' | 'none';
+  /**
+   * How the changes went out: 'bundle' (atomic), 'single' (exactly one flow_mod, atomic by itself, and a barrier: one
+   * round trip instead of a bundle's two), 'plain' (a switch without bundles), or 'none' when nothing differed.
+   */
+  via: 'bundle' | 'single' | 'plain' | 'none';
   /** Wall time of the whole reconcile (read, diff, apply). */
   ms: number;
 }
@@ -174,7 +177,8 @@ async function applyPlain(conn: SwitchConnection, messages: OfpMessage[]): Promi
   } finally {
     stop();
   }
-  if (errors.length > 0) throw refused(errors, false);
+  // One message refused: nothing was applied (atomic); several: the others were.
+  if (errors.length > 0) throw refused(errors, messages.length === 1);
 }
 
 /**
@@ -224,7 +228,10 @@ export async function reconcileAgainst(conn: SwitchConnection, desired: DesiredS
   let via: ReconcileReport['via'] = 'none';
   if (messages.length > 0) {
     const mode = opts.mode ?? 'auto';
-    if (mode !== 'plain' && !(mode === 'auto' && noBundles.has(conn))) {
+    if (messages.length === 1 && mode !== 'plain' && !(mode === 'auto' && noBundles.has(conn))) {
+      await applyPlain(conn, messages);
+      via = 'single';
+    } else if (mode !== 'plain' && !(mode === 'auto' && noBundles.has(conn))) {
       if (await applyBundle(conn, messages)) via = 'bundle';
       else if (mode === 'bundle') throw new XsiteError('RECONCILE_NO_BUNDLES', 'the switch does not support bundles');
       else {

@@ -219,15 +219,20 @@ export class SwitchConnection extends EventEmitter {
     const bundleId = opts.bundleId ?? (this.allocXid() & 0x7fffffff);
     const flags = opts.flags ?? ONF_BF.ATOMIC;
     const ctl = (ctrlType: number): OfpMessage => ({ type: 'bundle_control', bundleId, ctrlType, flags, properties: [] });
-    try {
-      await this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control');
-    } catch (e) {
+    // The open, the adds and the barrier leave together: the switch handles them in order, so the open's reply (or
+    // error) arrives before the barrier's. Two round trips in all: this one and the commit.
+    const opened = this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control');
+    const openFailed = opened.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const openError = (e: unknown): unknown => {
       if (e instanceof OfpErrorReply && e.reply.type === 'error' && e.reply.errType === OFPET.BAD_REQUEST &&
           (e.reply.code === OFPBRC.BAD_TYPE || e.reply.code === OFPBRC.BAD_EXPERIMENTER || e.reply.code === OFPBRC.BAD_EXP_TYPE)) {
-        throw new XsiteError('OFP_BUNDLES_UNSUPPORTED', `switch ${this.dpidHex} does not support bundles`);
+        return new XsiteError('OFP_BUNDLES_UNSUPPORTED', `switch ${this.dpidHex} does not support bundles`);
       }
-      throw e;
-    }
+      return e;
+    };
     // An add has no reply of its own; a refusal is an OFPT_ERROR carrying the add's xid.
     const indexOf = new Map<number, number>();
     const refused: { index: number; errType: number; code: number }[] = [];
@@ -244,7 +249,13 @@ export class SwitchConnection extends EventEmitter {
         this.sendRaw({ type: 'bundle_add', bundleId, flags, message: { ...message, xid }, properties: [] }, xid);
         if (!this.writable) await this.drain();
       }
-      await this.barrier();
+      const barrier = this.barrier();
+      const failedOpen = await openFailed;
+      if (failedOpen !== undefined) {
+        await barrier.catch(() => undefined);
+        throw openError(failedOpen);
+      }
+      await barrier;
       if (refused.length > 0) {
         await this.request(ctl(ONF_BCT.DISCARD_REQUEST), 'bundle_control').catch(() => undefined);
         throw bundleRefused(refused, 'discarded');

@@ -74,6 +74,19 @@ describe('reconciler against the emulated switch', () => {
     assert.deepEqual(installed.map((f) => f.key).sort(), desired.flows().map(flowKey).sort());
   });
 
+  it('a change of exactly one flow goes as one flow_mod and a barrier (atomic by itself): one round trip, no bundle', async () => {
+    const s = await start();
+    const { desired } = stateOf(flows());
+    await reconcile(s.conn, desired, OWNED);
+    desired.apply([{ op: 'remove', flow: desired.flows()[0]! }]);
+    s.clear();
+    const r = await reconcile(s.conn, desired, OWNED);
+    assert.equal(r.via, 'single');
+    assert.deepEqual(counts(r), [0, 0, 1, 9]);
+    assert.deepEqual(s.types(), ['multipart_request', 'flow_mod', 'barrier_request']);
+    assert.equal((await readInstalled(s.conn)).length, 9);
+  });
+
   it('is idempotent: the second run changes nothing and sends no flow_mod', async () => {
     const s = await start();
     const { desired } = stateOf(flows());
@@ -229,7 +242,7 @@ describe('reconciler against the emulated switch', () => {
     const r2 = await reconcile(s.conn, desired, OWNED);
     assert.equal(r2.via, 'none');
     // Remembered: the next change goes plain at once.
-    desired.apply([{ op: 'remove', flow: desired.flows()[0]! }]);
+    desired.apply([{ op: 'remove', flow: desired.flows()[0]! }, { op: 'remove', flow: desired.flows()[1]! }]);
     s.clear();
     const r3 = await reconcile(s.conn, desired, OWNED);
     assert.equal(r3.via, 'plain');

@@ -172,6 +172,37 @@ test('bundle: open, add each message with the bundle id, commit; resolves on com
   conn.close();
 });
 
+test('bundle: the open, the adds and the barrier leave together, without waiting for the open reply (two round trips)', async () => {
+  const { conn, sw } = pair();
+  await ready(conn);
+  let openXid: number | undefined;
+  const seenBeforeOpenReply: string[] = [];
+  sw.onMessage = (m) => {
+    if (m.type === 'bundle_control' && m.ctrlType === 0) {
+      openXid = m.xid; // answered only once the barrier is in
+      return true;
+    }
+    if (openXid !== undefined) seenBeforeOpenReply.push(m.type);
+    if (m.type === 'barrier_request' && openXid !== undefined) {
+      sw.send({ type: 'bundle_control', bundleId: 5, ctrlType: 1, flags: 0, properties: [] }, openXid);
+      openXid = undefined;
+    }
+    return false;
+  };
+  const fm: OfpMessage = { type: 'barrier_request' };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      conn.bundle([fm, fm], { bundleId: 5 }),
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the adds waited for the open reply')), 2000))),
+    ]);
+    assert.deepEqual(seenBeforeOpenReply, ['bundle_add', 'bundle_add', 'barrier_request']);
+  } finally {
+    clearTimeout(timer);
+    conn.close();
+  }
+});
+
 test('bundle: a refused add is detected before commit (barrier); the bundle is discarded, never committed', async () => {
   // OVS drops a refused bundle_add and would commit the rest: committing blindly could apply half a bundle.
   const { conn, sw } = pair();
