@@ -60,7 +60,7 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
   const net = EmulatedNetwork.build(topo);
   const memoryMB = o.memoryMB ?? 16;
   const hv = new SimHypervisor({ net, topology: topo, vmParams: () => ({ memoryMB }) });
-  const ctl = await startInProcessControllers({ topology: topo, net, hypervisor: hv, natIdleTimeoutS: 30 });
+  const ctl = await startInProcessControllers({ topology: topo, switches: { net }, hypervisor: hv, natIdleTimeoutS: 30 });
   const leaks = new LeakWatch(net, topo);
   const streams: { tx: ProbeSender; rx: ProbeReceiver }[] = [];
   const done: MigrationRecord[] = [];

@@ -1,8 +1,9 @@
 /**
  * Central (store, directory, cross-site service, migration service) and one LocalController per data center in one
  * process, joined by direct calls where the processes use the control channel (jobs run through the same
- * `runLocalJob` as `xsite local`), with the topology's switches connected over in-memory OpenFlow connections. The
- * migration demo and benchmark run on it: the `sim` hypervisor lives in the emulator, in this process.
+ * `runLocalJob` as `xsite local`). The topology's switches connect either over in-memory OpenFlow connections (the
+ * emulator, `net`) or over TCP to one listener per data center (`tcp`: Open vSwitch bridges of the lab). The
+ * migration demo and benchmark run on it, with the `sim` hypervisor in the emulator or `netns` / `qemu` on the lab.
  */
 import { CrossSiteService } from '../central/cross-site';
 import { Directory } from '../central/directory';
@@ -34,8 +35,14 @@ export interface InProcessControllers {
 
 export interface InProcessOptions {
   topology: Topology;
-  net: EmulatedNetwork;
-  hypervisor: Hypervisor;
+  /**
+   * How the switches reach the controllers: the emulator's switches over in-memory connections, or `tcp`: each data
+   * center's controller listens on 127.0.0.1 and `connect` is called with the target of each DC's bridges
+   * (`tcp:127.0.0.1:PORT`); it brings the switches up (e.g. {@link OvsDataplane.up}) and resolves when they are.
+   */
+  switches: { net: EmulatedNetwork } | { tcp: (controllerFor: (dc: string) => string) => Promise<void> };
+  /** The hypervisor, or a function that returns it on first use (when it needs the switches that `tcp` brings up). */
+  hypervisor: Hypervisor | (() => Hypervisor);
   /** Idle timeout of gateway NAT flows, seconds. */
   natIdleTimeoutS?: number;
   /** SQLite file for central's store (default in memory). */
@@ -62,7 +69,9 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
   };
   const ordered = new OrderedDispatch(channel);
   const crossSite = new CrossSiteService(store, directory, ordered);
-  const migrations = new MigrationService({ store, directory, crossSite, channel: ordered, hypervisor: o.hypervisor, topology: o.topology });
+  const hv = o.hypervisor;
+  const hypervisor: Hypervisor = typeof hv === 'function' ? { get kind() { return hv().kind; }, migrate: (req) => hv().migrate(req) } : hv;
+  const migrations = new MigrationService({ store, directory, crossSite, channel: ordered, hypervisor, topology: o.topology });
   const vms = directoryFromTopology(o.topology);
   for (const dc of o.topology.datacenters) {
     const lc = new LocalController({
@@ -82,12 +91,27 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
     locals.set(dc.name, lc);
     controllers.set(dc.name, of);
   }
-  o.net.connectControllers((dc) => {
-    const [a, b] = memoryDuplexPair();
-    controllers.get(dc)!.accept(a);
-    return b;
-  });
-  await Promise.all([...locals.values()].map((l) => l.waitForSwitches(10_000)));
+  const close = async () => {
+    for (const of of controllers.values()) await of.close();
+    await store.close();
+  };
+  try {
+    if ('net' in o.switches) {
+      o.switches.net.connectControllers((dc) => {
+        const [a, b] = memoryDuplexPair();
+        controllers.get(dc)!.accept(a);
+        return b;
+      });
+    } else {
+      const ports = new Map<string, number>();
+      for (const [dc, of] of controllers) ports.set(dc, await of.listen(0, '127.0.0.1'));
+      await o.switches.tcp((dc) => `tcp:127.0.0.1:${ports.get(dc)}`);
+    }
+    await Promise.all([...locals.values()].map((l) => l.waitForSwitches(15_000)));
+  } catch (e) {
+    await close();
+    throw e;
+  }
   return {
     store,
     directory,
@@ -96,9 +120,6 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
     locals,
     appErrors,
     jobs,
-    close: async () => {
-      for (const of of controllers.values()) await of.close();
-      await store.close();
-    },
+    close,
   };
 }

@@ -1,28 +1,30 @@
 /**
- * `xsite demo` (the main job): three data centers on the emulator, the controllers of seed 000 and the `sim`
- * hypervisor in this process; VMs that talk to each other across sites over TCP; a peer that sends a UDP probe to
- * the migrating VM every 10 ms; the VM migrates from DC1 to DC2 and then on to DC3. For each migration it reports
- * what the issue asks: phases, hypervisor downtime, network switchover, probes (sent, lost, largest gap), TCP
- * sessions kept, flow_mods, NAT tuples allocated / released / leaked, and a readable timeline.
+ * `xsite demo` (the main job): three data centers, the controllers of seed 000 in this process, and a hypervisor;
+ * VMs that talk to each other across sites over TCP; a peer that sends a probe to the migrating VM every 10 ms; the
+ * VM migrates from DC1 to DC2 and then on to DC3. By default on the emulator with the `sim` hypervisor; with
+ * `dataplane: 'ovs'` on real Open vSwitch with the `netns` or `qemu` hypervisor (src/scenario/ovs-testbed.ts). For
+ * each migration it reports what the issue asks: phases, hypervisor downtime, network switchover, probes (sent,
+ * lost, largest gap), TCP sessions kept, flow_mods, NAT tuples allocated / released / leaked, and a timeline.
  */
 import * as path from 'node:path';
 import { copyFlowId } from '../central/migration';
-import { SimHypervisor } from '../drivers/hypervisor/sim/sim-hypervisor';
-import { ProbeReceiver, ProbeSender, probeReport } from '../emulator/host/probe';
-import { verifyStream } from '../emulator/host/stream';
-import { EmulatedNetwork } from '../emulator/network';
+import { XsiteError } from '../core/errors';
 import { loadTopologyFile } from '../emulator/topology/load';
 import type { MigrationRecord } from '../model/migration';
-import { startInProcessControllers } from './in-process-controllers';
-import { LeakWatch } from './leak-watch';
+import { startEmulatorTestbed } from './emulator-testbed';
+import type { MigrationTestbed } from './migration-testbed';
+import { startOvsTestbed } from './ovs-testbed';
 
 export interface MigrationDemoOptions {
   /** Topology file; default examples/topologies/three-dcs.yaml. */
   topologyFile?: string;
+  /** Where it runs: the emulator with `sim` (default), or Open vSwitch with `netns` (default there) or `qemu`. */
+  dataplane?: 'emulator' | 'ovs';
+  hypervisor?: 'sim' | 'netns' | 'qemu';
   /** The VM that migrates (default acme-web1) and its path of hosts (default dc2-h2, then dc3-h2). */
   vm?: string;
   path?: string[];
-  /** Memory of the migrating VM in MB for the pre-copy model (default 64). */
+  /** Memory of the migrating VM in MB (default 64; the QEMU guest's default 128). */
   memoryMB?: number;
   log?: (line: string) => void;
 }
@@ -44,8 +46,15 @@ export interface MigrationSummary {
 }
 
 export interface MigrationDemoResult {
+  dataplane: 'emulator' | 'ovs';
+  hypervisor: string;
+  /** How probes travel: UDP datagrams counted at the VM, or ICMP echoes counted at the sender. */
+  probeKind: 'udp' | 'icmp';
   migrations: MigrationSummary[];
-  leaks: { packets: number };
+  /** Frames that reached a VM of another VN (the emulator watches every NIC; on OVS: not measured, null). */
+  leaks: { packets: number | null };
+  /** The Open vSwitch lab's prefix (removed at the end; `xsite lab leftovers` checks), null on the emulator. */
+  lab: string | null;
   ms: number;
 }
 
@@ -53,36 +62,43 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 const phaseMs = (p: { startedAt: number; endedAt?: number } | undefined) => (p?.endedAt !== undefined ? p.endedAt - p.startedAt : 0);
 
 /** Runs the demo; resolves with the figures (never throws for a failed migration: its status says so). */
+/** Starts the testbed the options ask for. */
+async function startTestbed(o: MigrationDemoOptions, vmName: string, log: (l: string) => void): Promise<MigrationTestbed> {
+  const topology = loadTopologyFile(path.resolve(o.topologyFile ?? path.join(__dirname, '..', '..', '..', 'examples', 'topologies', 'three-dcs.yaml')));
+  if ((o.dataplane ?? 'emulator') === 'emulator') {
+    if (o.hypervisor !== undefined && o.hypervisor !== 'sim') throw new XsiteError('DEMO_INVALID', `the emulator runs the sim hypervisor, not ${o.hypervisor} (use --dataplane ovs)`);
+    return startEmulatorTestbed({ topology, memoryMB: o.memoryMB ?? 64 });
+  }
+  const hv = o.hypervisor ?? 'netns';
+  if (hv === 'sim') throw new XsiteError('DEMO_INVALID', 'Open vSwitch runs the netns or qemu hypervisor, not sim');
+  return startOvsTestbed({ topology, hypervisor: hv, memoryMB: o.memoryMB ?? (hv === 'qemu' ? 128 : 64), guests: [vmName], log });
+}
+
+/** Runs the demo; resolves with the figures (never throws for a failed migration: its status says so). */
 export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise<MigrationDemoResult> {
   const t0 = Date.now();
   const log = opts.log ?? (() => undefined);
-  const topo = loadTopologyFile(path.resolve(opts.topologyFile ?? path.join(__dirname, '..', '..', '..', 'examples', 'topologies', 'three-dcs.yaml')));
   const vmName = opts.vm ?? 'acme-web1';
   const hops = opts.path ?? ['dc2-h2', 'dc3-h2'];
-  const net = EmulatedNetwork.build(topo);
-  const memoryMB = opts.memoryMB ?? 64;
-  const hv = new SimHypervisor({ net, topology: topo, vmParams: () => ({ memoryMB }) });
-  const ctl = await startInProcessControllers({ topology: topo, net, hypervisor: hv, natIdleTimeoutS: 30 });
-  const leaks = new LeakWatch(net, topo);
+  const tb = await startTestbed(opts, vmName, log);
+  const topo = tb.topology;
+  const ctl = tb.ctl;
   const migrations: MigrationSummary[] = [];
   try {
-    const me = topo.vms.find((v) => v.name === vmName)!;
+    const me = topo.vms.find((v) => v.name === vmName);
+    if (me === undefined) throw new XsiteError('DEMO_INVALID', `no VM ${vmName} in the topology`);
     const peers = topo.vms.filter((v) => v.tenant === me.tenant && v.vn === me.vn && v.name !== vmName);
-    log(`three DCs, ${topo.vms.length} VMs; ${vmName} (${me.ip}, ${me.tenant}/${me.vn}) talks to ${peers.map((p) => p.name).join(', ')}`);
+    log(`three DCs on ${tb.dataplane === 'ovs' ? 'Open vSwitch' : 'the emulator'} (${tb.hypervisor} hypervisor), ${topo.vms.length} VMs; ${vmName} (${me.ip}, ${me.tenant}/${me.vn}) talks to ${peers.map((p) => p.name).join(', ')}`);
     // Warm the paths (ARP, cross-site flows) so the migration figures are about the migration.
     for (const p of peers) {
-      await net.host(p.name).ping(me.ip, { count: 1, timeoutMs: 2000 });
+      if (!(await tb.reach(p.name, vmName))) log(`  warning: ${p.name} does not reach ${vmName} before the migration`);
     }
     let from = topo.hosts.find((h) => h.switch === me.switch)!.name;
-    for (const [i, to] of hops.entries()) {
+    for (const to of hops) {
       const prober = peers[0]!;
-      const rx = new ProbeReceiver(net.host(vmName), { port: 7100 + i });
-      const tx = new ProbeSender(net.host(prober.name), { dstIp: me.ip, dstPort: 7100 + i, intervalMs: 10, stream: i + 1 });
-      tx.start();
+      const probes = await tb.startProbes(prober.name, vmName, 10);
       // TCP sessions that span the migration: one to the VM from each peer, paced over ~1.5 s.
-      const sessions = peers.map((p, k) =>
-        verifyStream({ client: net.host(p.name), server: net.host(vmName), serverIp: me.ip, port: 5100 + i * 10 + k, bytes: 96 * 1024, chunkBytes: 2048, intervalMs: 30, timeoutMs: 30_000 }),
-      );
+      const sessions = peers.map((p) => tb.tcpSession(p.name, vmName, { bytes: 96 * 1024, chunkBytes: 2048, intervalMs: 30, timeoutMs: 30_000 }));
       await new Promise((r) => setTimeout(r, 200));
       const timeline: string[] = [];
       const start = Date.now();
@@ -101,17 +117,13 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
       };
       ctl.migrations.on('state', onState);
       ctl.migrations.on('progress', onProgress);
-      log(`\nmigration ${i + 1}: ${vmName} ${from} -> ${to}`);
+      log(`\nmigration ${migrations.length + 1}: ${vmName} ${from} -> ${to}`);
       let rec = await ctl.migrations.request({ vm: vmName, destinationHost: to });
       rec = await ctl.migrations.wait(rec.id);
       ctl.migrations.off('state', onState);
       ctl.migrations.off('progress', onProgress);
       await new Promise((r) => setTimeout(r, 300));
-      tx.stop();
-      await new Promise((r) => setTimeout(r, 100));
-      const pr = probeReport(tx, rx);
-      rx.close();
-      tx.close();
+      const pr = await probes.stop();
       const streams = await Promise.all(sessions);
       const leakedTuples = (await ctl.store.getNatTuple(copyFlowId(rec.id))) !== undefined ? 1 : 0;
       const s: MigrationSummary = {
@@ -122,7 +134,7 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
         phasesMs: { preMigration: phaseMs(rec.phases.preMigration), migration: phaseMs(rec.phases.migration), postMigration: phaseMs(rec.phases.postMigration) },
         hypervisorDowntimeMs: r1(rec.result?.hypervisorDowntimeMs ?? 0),
         switchoverMs: r1(rec.result?.switchoverMs ?? 0),
-        probes: { intervalMs: 10, sent: pr.sent, lost: pr.lost, maxGapMs: r1(pr.maxGapMs) },
+        probes: { intervalMs: pr.intervalMs, sent: pr.sent, lost: pr.lost, maxGapMs: r1(pr.maxGapMs) },
         tcp: { sessions: streams.length, kept: streams.filter((x) => x.kept).length },
         flowMods: rec.result?.flowMods ?? 0,
         framesHeld: rec.result?.framesHeld ?? 0,
@@ -132,17 +144,18 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
       for (const l of timeline) log(l);
       log(
         `${s.status}: downtime ${s.hypervisorDowntimeMs} ms (switchover ${s.switchoverMs} ms, ${s.flowMods} flow_mods, ${s.framesHeld} frames held and sent on); ` +
-          `probes every 10 ms: ${s.probes.sent} sent, ${s.probes.lost} lost, largest gap ${s.probes.maxGapMs} ms; TCP ${s.tcp.kept}/${s.tcp.sessions} kept`,
+          `${tb.probeKind === 'icmp' ? 'ICMP echoes' : 'UDP probes'} every 10 ms: ${s.probes.sent} sent, ${s.probes.lost} lost, largest gap ${s.probes.maxGapMs} ms; TCP ${s.tcp.kept}/${s.tcp.sessions} kept`,
       );
+      for (const x of streams) if (!x.kept) log(`  TCP session lost: ${x.error ?? '?'}`);
+      if (pr.lostSentAt?.length) log(`  lost probes sent at ${pr.lostSentAt.map((t) => `+${Math.round(t - start)} ms`).join(', ')}`);
       if (rec.error) log(`  error: ${rec.error.code}: ${rec.error.message}`);
       migrations.push(s);
       from = to;
     }
-    return { migrations, leaks: { packets: leaks.leaks.length }, ms: Date.now() - t0 };
+    const leaked = tb.leakedFrames();
+    return { dataplane: tb.dataplane, hypervisor: tb.hypervisor, probeKind: tb.probeKind, migrations, leaks: { packets: leaked ?? null }, lab: tb.labPrefix ?? null, ms: Date.now() - t0 };
   } finally {
-    leaks.close();
-    net.close();
-    await ctl.close();
+    await tb.close();
   }
 }
 
@@ -150,7 +163,7 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
 export function migrationDemoPassed(r: MigrationDemoResult): boolean {
   return (
     r.migrations.length > 0 &&
-    r.leaks.packets === 0 &&
+    (r.leaks.packets ?? 0) === 0 &&
     r.migrations.every((m) => m.status === 'completed' && m.probes.lost === 0 && m.tcp.kept === m.tcp.sessions && m.nat.leaked === 0)
   );
 }

@@ -28,7 +28,7 @@ export async function crossSiteHarness(topo: Topology, opts: { idleTimeoutS?: nu
   const net = EmulatedNetwork.build(topo);
   const ctl = await startInProcessControllers({
     topology: topo,
-    net,
+    switches: { net },
     hypervisor: NO_HYPERVISOR,
     ...(opts.idleTimeoutS !== undefined ? { natIdleTimeoutS: opts.idleTimeoutS } : {}),
   });

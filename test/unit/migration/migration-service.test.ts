@@ -51,7 +51,7 @@ describe('migrations on the emulator (sim hypervisor)', () => {
           },
         }),
     };
-    ctl = await startInProcessControllers({ topology: topo, net, hypervisor: hv, natIdleTimeoutS: 30 });
+    ctl = await startInProcessControllers({ topology: topo, switches: { net }, hypervisor: hv, natIdleTimeoutS: 30 });
   });
   after(async () => {
     net?.close();

@@ -4,7 +4,11 @@
  *  1. destination (started with `-incoming defer`): `migrate-set-capabilities events`, then
  *     `migrate-incoming tcp:HOST:0` (QEMU picks the port; `query-migrate` on the destination reports it);
  *  2. source: `migrate-set-capabilities events + pause-before-switchover`, `migrate tcp:HOST:PORT`;
- *  3. pre-copy runs; `query-migrate` is polled for progress (transferred, remaining, dirty rate);
+ *  3. pre-copy runs; `query-migrate` is polled for progress (transferred, remaining, dirty rate). With `beforeStop`,
+ *     xsite decides when the guest stops, not QEMU: `downtime-limit` is set to 0 (QEMU never converges on its own
+ *     while the guest dirties memory) and once the remaining bytes fall under `stopAt.remainingBytes` after the first
+ *     full pass (or after `stopAt.maxRounds` passes) `beforeStop` runs (xsite holds the frames sent to the guest: none
+ *     reaches a guest that cannot read them), then QMP `stop`; QEMU copies what is left with the guest stopped;
  *  4. the source reaches `pre-switchover` (guest stopped, device state not yet sent): the `beforeSwitchover` hook runs
  *     (this is where xsite flips the network), then `migrate-continue`;
  *  5. `completed` on the source, the destination runs; the source (now `postmigrate`) is stopped unless told not to.
@@ -42,6 +46,8 @@ export interface MigrationReport {
   /** The TCP port the destination listened on. */
   port: number;
   progress: MigrationProgress[];
+  /** When the guest stopped for the final copy (Date.now()), when xsite stopped it (`beforeStop`); else undefined. */
+  stoppedAt?: number;
 }
 
 /** Options of {@link liveMigrate}. */
@@ -62,8 +68,15 @@ export interface MigrateOptions {
   stopSource?: boolean;
   /** Bandwidth cap in bytes/s (`max-bandwidth`); default QEMU's. */
   maxBandwidth?: number;
-  /** Allowed downtime in ms (`downtime-limit`); default QEMU's (300). */
+  /** Allowed downtime in ms (`downtime-limit`); default QEMU's (300); 0 with `beforeStop`. */
   downtimeLimitMs?: number;
+  /**
+   * Runs just before xsite stops the guest for the final copy (see step 3). A rejection cancels the migration (the
+   * guest keeps running at the source).
+   */
+  beforeStop?: () => Promise<void> | void;
+  /** When `beforeStop` applies: remaining bytes after the first pass (default 16 MiB), or passes (default 8). */
+  stopAt?: { remainingBytes?: number; maxRounds?: number };
 }
 
 interface QueryMigrate {
@@ -159,7 +172,8 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
   });
   const params: Record<string, unknown> = {};
   if (opts.maxBandwidth !== undefined) params['max-bandwidth'] = opts.maxBandwidth;
-  if (opts.downtimeLimitMs !== undefined) params['downtime-limit'] = opts.downtimeLimitMs;
+  if (opts.beforeStop !== undefined) params['downtime-limit'] = 0;
+  else if (opts.downtimeLimitMs !== undefined) params['downtime-limit'] = opts.downtimeLimitMs;
   if (Object.keys(params).length) await src.execute('migrate-set-parameters', params);
 
   const sample = (q: QueryMigrate): void => {
@@ -179,7 +193,27 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
 
   const tMigrate = Date.now();
   await src.execute('migrate', { uri: `tcp:${host}:${port}` });
+  let stoppedAt: number | undefined;
   try {
+    if (opts.beforeStop !== undefined) {
+      const enough = opts.stopAt?.remainingBytes ?? 16 * 1024 * 1024;
+      const maxRounds = opts.stopAt?.maxRounds ?? 8;
+      // Poll finely: the moment to stop is when the remaining bytes are few.
+      for (;;) {
+        const q = await src.execute<QueryMigrate>('query-migrate');
+        sample(q);
+        const status = q.status ?? '';
+        if (FAILED.has(status)) throw new XsiteError('MIGRATION_FAILED', `migration ${status}: ${q['error-desc'] ?? ''}`, { status, errorDesc: q['error-desc'] });
+        if (status === 'pre-switchover' || status === 'completed' || status === 'device') break; // converged on its own (memory untouched)
+        const rounds = q.ram?.['dirty-sync-count'] ?? 0;
+        if (status === 'active' && ((rounds >= 2 && (q.ram?.remaining ?? Infinity) <= enough) || rounds > maxRounds)) break;
+        if (Date.now() > deadline) throw new XsiteError('MIGRATION_TIMEOUT', `migration still ${status} at the deadline`, { status });
+        await sleep(Math.min(pollMs, 10));
+      }
+      await opts.beforeStop();
+      stoppedAt = Date.now();
+      await src.execute('stop');
+    }
     await waitStatus(src, new Set(['pre-switchover', 'completed']), deadline, pollMs, sample);
     const precopyMs = Date.now() - tMigrate;
     const th = Date.now();
@@ -198,6 +232,11 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
     for (;;) {
       const st = await dst.execute<{ status: string; running: boolean }>('query-status');
       if (st.running) break;
+      // A guest that xsite stopped arrives stopped (QEMU carries the run state over): start it.
+      if (stoppedAt !== undefined && st.status === 'paused') {
+        await dst.execute('cont');
+        continue;
+      }
       if (Date.now() > deadline) throw new XsiteError('MIGRATION_TIMEOUT', `destination not running after migration: ${st.status}`);
       await sleep(10);
     }
@@ -210,12 +249,26 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
       precopyMs,
       port,
       progress,
+      ...(stoppedAt !== undefined ? { stoppedAt } : {}),
     };
     if (opts.stopSource ?? true) await opts.source.stop();
     return report;
   } catch (e) {
-    // Leave the guest running on the source: cancel the outgoing migration (resumes the source guest).
+    // Leave the guest running on the source: cancel the outgoing migration (resumes the source guest; one that xsite
+    // stopped is started again).
     await src.execute('migrate_cancel').catch(() => undefined);
+    if (stoppedAt !== undefined) await resumeSource(src).catch(() => undefined);
     throw e;
   }
+}
+
+/** After a cancelled migration of a guest xsite stopped: waits until the migration left `cancelling`, then `cont`. */
+async function resumeSource(src: QmpClient): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const q = await src.execute<QueryMigrate>('query-migrate');
+    if (q.status !== 'cancelling' && q.status !== 'active' && q.status !== 'pre-switchover' && q.status !== 'device') break;
+    await sleep(10);
+  }
+  const st = await src.execute<{ status: string; running: boolean }>('query-status');
+  if (!st.running) await src.execute('cont');
 }

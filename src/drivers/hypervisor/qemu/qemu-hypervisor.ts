@@ -1,0 +1,611 @@
+/**
+ * The `qemu` hypervisor: real QEMU guests (the tiny guest of scripts/build-guest.sh, TCG) as the VMs of the Open
+ * vSwitch lab (src/lab/ovs-dataplane.ts), live-migrated over QMP.
+ *
+ * {@link QemuHypervisor.boot} takes a VM of the data plane over: the VM namespace's port is removed from its bridge
+ * (the namespace stays, idle; the lab removes it later) and a QEMU guest with the VM's MAC, its IP with the prefix
+ * length of its VN's subnet and the default gateway the lab gives the namespace (both from
+ * {@link labTopologyFromTopology}) is plugged into the same bridge at the same ofport through a hybrid plug
+ * (src/lab/hybrid-plug.ts: tap -> Linux bridge -> veth -> OVS port, all in the lab's switch namespace, where QEMU runs
+ * too). It resolves when the guest printed its ready line.
+ *
+ * What a migration does:
+ *  1. Validation as the `netns` driver: the VM must be one of the data plane's (and booted here: otherwise
+ *     HYPERVISOR_UNKNOWN_VM), the destination switch one of the topology's, the destination port a valid OpenFlow
+ *     port that no interface of that bridge uses or requests (HYPERVISOR_FAILED).
+ *  2. A destination QEMU (`-incoming defer`) is started, plugged into the destination bridge at `to.port`, before the
+ *     copy starts.
+ *  3. {@link liveMigrate} with pause-before-switchover over the switch namespace's loopback; `query-migrate` samples
+ *     become progress records (phase `precopy`, round = QEMU's dirty-sync count, copy rate from successive samples,
+ *     dirty rate = dirty pages/s x 4 KiB). An aborted `signal` cancels the migration (`migrate_cancel`).
+ *  4. When the source reaches `pre-switchover` (the guest is stopped; QEMU gives no earlier sign that pre-copy
+ *     converged, so `beforePause` is called when the pause begins, as the port allows), `beforePause` then
+ *     `beforeSwitchover` run; then `migrate-continue`: the rest of the RAM and the device state go over, the guest
+ *     runs at the destination.
+ *  5. The source QEMU is stopped (reaped) and its plug removed; {@link OvsDataplane.moved} records the new place.
+ *     QEMU's self-announce (virtio-net: the guest sends gratuitous ARPs, else QEMU sends RARPs) tells the switches;
+ *     the driver checks that the guest sent a frame into the destination port within `announceWaitMs` (the kernel RX
+ *     counter of the plug's OVS veth) and otherwise writes a gratuitous ARP for the VM into that port itself.
+ *  On a failure before or inside the hooks: `migrate_cancel`, the driver waits until the source guest runs again (it
+ *  never left its port), stops the destination QEMU and removes its plug, and rejects HYPERVISOR_ABORTED (a hook
+ *  rejected, or the signal aborted) or HYPERVISOR_FAILED.
+ *
+ * Figures: `totalMs` is wall-clock from the `migrate` command to the guest running at the destination, `downtimeMs`
+ * QEMU's reported downtime (from the source's stop, which includes the hooks; the measured pause when QEMU gives
+ * none), `bytesCopied` QEMU's RAM bytes transferred, `rounds` its dirty-sync count.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { gratuitousArp } from '../../../codec/packet/helpers';
+import { XsiteError } from '../../../core/errors';
+import { PORT_MAX, PORT_MIN, type Topology } from '../../../emulator/topology/model';
+import { run, sleep } from '../../../lab/exec';
+import { linkCounters, plugHybrid, unplugHybrid, type HybridPlug } from '../../../lab/hybrid-plug';
+import { hostPortName } from '../../../lab/names';
+import type { OvsDataplane } from '../../../lab/ovs-dataplane';
+import { labTopologyFromTopology } from '../../../lab/topology-lab';
+import type { Host } from '../../../lab/topology';
+import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, HypervisorProgress } from '../../../ports/hypervisor';
+import { liveMigrate, type MigrationProgress } from './migrate';
+import { QemuProcess } from './qemu-process';
+
+/** Options of {@link QemuHypervisor}. */
+export interface QemuHypervisorOptions {
+  dataplane: OvsDataplane;
+  /** Default `dataplane.topology`. */
+  topology?: Topology;
+  /** Guest memory; default 128. */
+  memoryMB?: number;
+  /** Directory with `vmlinuz` and `initramfs.cpio.gz` (scripts/build-guest.sh); default $XSITE_GUEST_DIR or /var/cache/xsite/guest. */
+  guestDir?: string;
+  /** Wait this long for a guest's ready line; default 60000. */
+  bootTimeoutMs?: number;
+  /** Give a migration up (cancel it) after this long; default 60000. */
+  migrateTimeoutMs?: number;
+  /** Migration bandwidth cap, bytes/s (QEMU `max-bandwidth`); default QEMU's. */
+  maxBandwidth?: number;
+  /** Allowed downtime, ms (QEMU `downtime-limit`); default QEMU's (300). */
+  downtimeLimitMs?: number;
+  /** How long to wait for the guest's own announcement at the destination before sending one; default 1000 ms. */
+  announceWaitMs?: number;
+  qemuBinary?: string;
+  /** Progress messages. */
+  log?: (msg: string) => void;
+}
+
+/** Defaults of {@link QemuHypervisorOptions}. */
+export const QEMU_HV_DEFAULTS = Object.freeze({
+  memoryMB: 128,
+  bootTimeoutMs: 60000,
+  migrateTimeoutMs: 60000,
+  announceWaitMs: 1000,
+});
+
+/** A guest this hypervisor runs. */
+export interface QemuGuestInfo {
+  vm: string;
+  /** PID of its QEMU. */
+  pid: number;
+  switch: string;
+  bridge: string;
+  ofport: number;
+  /** The hybrid plug (tap, Linux bridge, veth ends) it is plugged in through. */
+  plug: HybridPlug;
+  /** QEMU's run dir (QMP socket, serial log). */
+  runDir: string;
+  /** Milliseconds from starting QEMU to the guest's ready line (boot), or 0 for a migrated guest. */
+  bootMs: number;
+}
+
+/** A QEMU process of this hypervisor. */
+export interface QemuProcessInfo {
+  vm: string;
+  /** `guest`: the running VM; `incoming`: a destination waiting for (or receiving) a migration. */
+  role: 'guest' | 'incoming';
+  pid: number;
+}
+
+/** Details of the last successful migration of a VM (beyond {@link HypervisorMigrateResult}). */
+export interface QemuMigrationDetails extends HypervisorMigrateResult {
+  vm: string;
+  /** QEMU's `downtime` (ms), NaN when it reported none. */
+  qemuDowntimeMs: number;
+  /** From the source reaching pre-switchover to the destination running, as measured here. */
+  measuredPauseMs: number;
+  /** Wall-clock from `migrate` to the source reaching pre-switchover. */
+  precopyMs: number;
+  /** Who announced the VM at the destination: the guest/QEMU (a frame seen in the destination port) or this driver. */
+  announcedBy: 'guest' | 'driver' | 'none';
+  /** Milliseconds from the guest running at the destination until its first frame reached the destination port. */
+  announceMs: number | undefined;
+  sourcePid: number;
+  destinationPid: number;
+}
+
+interface Guest {
+  vm: string;
+  qemu: QemuProcess;
+  plug: HybridPlug;
+  switch: string;
+  bridge: string;
+  ofport: number;
+  bootMs: number;
+}
+
+/** python3: writes each frame given as hex (argv[2:]) to interface argv[1] through an AF_PACKET socket. */
+const RAW_SEND_PY = `
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for h in sys.argv[2:]:
+    s.send(bytes.fromhex(h))
+`;
+
+/** x86 target page size: QEMU's dirty rate is in pages/s. */
+const PAGE = 4096;
+/** Longest Unix socket path QEMU's QMP socket may have (sun_path is 108 bytes). */
+const MAX_SOCKET_PATH = 100;
+
+function failed(message: string, details?: Record<string, unknown>): XsiteError {
+  return new XsiteError('HYPERVISOR_FAILED', message, details);
+}
+
+function aborted(message: string, cause: unknown, details: Record<string, unknown>): XsiteError {
+  const e = new XsiteError('HYPERVISOR_ABORTED', message, { ...details, ...(cause !== undefined ? { cause } : {}) });
+  if (cause !== undefined) e.cause = cause;
+  return e;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A hook's failure, kept apart from QEMU's own errors. */
+class HookFailure extends Error {
+  constructor(
+    readonly phase: 'precopy' | 'before-pause' | 'switchover' | 'paused',
+    readonly original: unknown,
+    readonly byAbort: boolean,
+  ) {
+    super(errorText(original));
+  }
+}
+
+/** The `qemu` hypervisor (see the module comment). */
+export class QemuHypervisor implements Hypervisor {
+  readonly kind = 'qemu' as const;
+  private readonly dp: OvsDataplane;
+  private readonly topology: Topology;
+  private readonly switchBridges: Map<string, string>;
+  private readonly vmHosts: Map<string, Host>;
+  private readonly guests = new Map<string, Guest>();
+  private readonly busy = new Set<string>();
+  /** Destination "bridge:ofport" promised to running migrations. */
+  private readonly reserved = new Set<string>();
+  /** Every QEMU started and not yet known stopped, with its role. */
+  private readonly procs = new Map<QemuProcess, { vm: string; role: 'guest' | 'incoming' }>();
+  /** Every plug made and not yet removed. */
+  private readonly plugs = new Set<HybridPlug>();
+  private readonly details = new Map<string, QemuMigrationDetails>();
+  private closing: Promise<void> | undefined;
+  private readonly log: (msg: string) => void;
+
+  constructor(private readonly opts: QemuHypervisorOptions) {
+    this.dp = opts.dataplane;
+    this.topology = opts.topology ?? opts.dataplane.topology;
+    const mapped = labTopologyFromTopology(this.topology, { controllerFor: () => null });
+    this.switchBridges = mapped.switchBridges;
+    this.vmHosts = new Map();
+    for (const [vm, host] of mapped.vmHosts) {
+      const h = mapped.lab.hosts.find((x) => x.name === host);
+      if (h) this.vmHosts.set(vm, h);
+    }
+    this.log = opts.log ?? (() => undefined);
+  }
+
+  /** Guest memory in MB. */
+  get memoryMB(): number {
+    return this.opts.memoryMB ?? QEMU_HV_DEFAULTS.memoryMB;
+  }
+
+  /** The guest running VM `vm`, or undefined when it was not booted here. */
+  guest(vm: string): QemuGuestInfo | undefined {
+    const g = this.guests.get(vm);
+    if (!g) return undefined;
+    return { vm, pid: g.qemu.pid, switch: g.switch, bridge: g.bridge, ofport: g.ofport, plug: g.plug, runDir: g.qemu.runDir, bootMs: g.bootMs };
+  }
+
+  /** Every QEMU process of this hypervisor that has not exited. */
+  processes(): QemuProcessInfo[] {
+    const out: QemuProcessInfo[] = [];
+    for (const [p, r] of this.procs) if (!p.exited) out.push({ vm: r.vm, role: r.role, pid: p.pid });
+    return out;
+  }
+
+  /** Details of the last successful migration of `vm`. */
+  lastMigration(vm: string): QemuMigrationDetails | undefined {
+    return this.details.get(vm);
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw failed('the qemu hypervisor is closed');
+  }
+
+  private guestFiles(): { kernel: string; initrd: string } {
+    const dir = this.opts.guestDir ?? process.env.XSITE_GUEST_DIR ?? '/var/cache/xsite/guest';
+    const kernel = path.join(dir, 'vmlinuz');
+    const initrd = path.join(dir, 'initramfs.cpio.gz');
+    for (const f of [kernel, initrd]) {
+      if (!fs.existsSync(f)) throw failed(`guest file ${f} missing (build it with scripts/build-guest.sh)`, { file: f });
+    }
+    return { kernel, initrd };
+  }
+
+  /** Parent of QEMU run dirs: the lab directory when the QMP socket path fits, else the OS temp dir. */
+  private runParent(name: string): string {
+    const dir = this.dp.lab.dir;
+    return dir.length + `/xsite-qemu-${name}-XXXXXX/qmp.sock`.length <= MAX_SOCKET_PATH ? dir : os.tmpdir();
+  }
+
+  private async startQemu(vm: string, plug: HybridPlug, incoming: boolean): Promise<QemuProcess> {
+    const host = this.vmHosts.get(vm);
+    const v = this.dp.vm(vm);
+    if (!host) throw failed(`VM ${vm} has no lab host in the topology`, { vm });
+    const files = this.guestFiles();
+    const name = `${vm.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 20)}-${plug.id}`;
+    const p = await QemuProcess.start({
+      name,
+      ...files,
+      nic: { kind: 'tap', ifname: plug.names.tap, mac: v.mac },
+      ip: host.ip,
+      ...(host.gateway ? { gw: host.gateway } : {}),
+      memoryMb: this.memoryMB,
+      incoming,
+      netns: plug.netns,
+      runParent: this.runParent(name),
+      ...(this.opts.qemuBinary ? { qemuBinary: this.opts.qemuBinary } : {}),
+    });
+    this.procs.set(p, { vm, role: incoming ? 'incoming' : 'guest' });
+    return p;
+  }
+
+  private async stopQemu(p: QemuProcess): Promise<void> {
+    await p.stop(3000);
+    this.procs.delete(p);
+  }
+
+  private async plug(bridge: string, ofport: number, vm: string, replacePort?: string): Promise<HybridPlug> {
+    const plug = await plugHybrid(this.dp.lab, { bridge, ofport, externalIds: { 'xsite-vm': vm }, ...(replacePort ? { replacePort } : {}) });
+    this.plugs.add(plug);
+    return plug;
+  }
+
+  private async unplug(plug: HybridPlug): Promise<void> {
+    await unplugHybrid(this.dp.lab, plug);
+    this.plugs.delete(plug);
+  }
+
+  /**
+   * Replaces VM `vm`'s namespace in the data plane by a QEMU guest at the same bridge and ofport (see the module
+   * comment); resolves when the guest is ready. Rejects HYPERVISOR_UNKNOWN_VM, HYPERVISOR_FAILED (already booted,
+   * guest files missing, QEMU or the plug failing: then the namespace's port is plugged back).
+   */
+  async boot(vm: string): Promise<QemuGuestInfo> {
+    this.assertOpen();
+    let v;
+    try {
+      v = this.dp.vm(vm);
+    } catch {
+      throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `no VM named ${vm} in the OVS data plane`, { vm });
+    }
+    if (this.guests.has(vm) || this.busy.has(vm)) throw failed(`VM ${vm} is already booted (or busy) in QEMU`, { vm });
+    if (!this.vmHosts.has(vm)) throw failed(`VM ${vm} has no lab host in the topology`, { vm });
+    this.guestFiles();
+    const lab = this.dp.lab;
+    const nsPort = hostPortName(lab.host(v.host).bridge, v.host);
+    this.busy.add(vm);
+    let plug: HybridPlug | undefined;
+    let qemu: QemuProcess | undefined;
+    try {
+      plug = await this.plug(v.bridge, v.ofport, vm, nsPort);
+      const t0 = performance.now();
+      qemu = await this.startQemu(vm, plug, false);
+      await qemu.waitReady(this.opts.bootTimeoutMs ?? QEMU_HV_DEFAULTS.bootTimeoutMs);
+      const bootMs = performance.now() - t0;
+      const g: Guest = { vm, qemu, plug, switch: v.switch, bridge: v.bridge, ofport: v.ofport, bootMs };
+      this.guests.set(vm, g);
+      this.log(`VM ${vm}: QEMU pid ${qemu.pid} ready in ${bootMs.toFixed(0)} ms at ${v.bridge}:${v.ofport} (plug ${plug.id})`);
+      return this.guest(vm)!;
+    } catch (e) {
+      const serial = qemu?.serial().slice(-500);
+      if (qemu) await this.stopQemu(qemu).catch(() => undefined);
+      if (plug) {
+        await this.unplug(plug).catch(() => undefined);
+        // Put the namespace's port back where it was.
+        await lab
+          .vsctl('--may-exist', 'add-port', v.bridge, nsPort, '--', 'set', 'Interface', nsPort, `ofport_request=${v.ofport}`)
+          .catch(() => undefined);
+      }
+      throw failed(`VM ${vm}: QEMU guest could not be booted: ${errorText(e)}`, { vm, cause: e, ...(serial ? { serial } : {}) });
+    } finally {
+      this.busy.delete(vm);
+    }
+  }
+
+  async migrate(req: HypervisorMigrateRequest): Promise<HypervisorMigrateResult> {
+    const vm = req.vm;
+    this.assertOpen();
+    try {
+      this.dp.vm(vm);
+    } catch {
+      throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `no VM named ${vm} in the OVS data plane`, { vm });
+    }
+    const g = this.guests.get(vm);
+    if (!g) throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `VM ${vm} does not run in QEMU here (boot it first)`, { vm, reason: 'not-booted' });
+    const { switch: toSw, port: toPort } = req.to;
+    const toBridge = this.switchBridges.get(toSw);
+    if (!toBridge) throw failed(`destination switch ${toSw} does not exist`, { vm, switch: toSw });
+    if (!(Number.isInteger(toPort) && toPort >= PORT_MIN && toPort <= PORT_MAX)) {
+      throw failed(`destination port ${toPort} invalid (${PORT_MIN}-${PORT_MAX})`, { vm, switch: toSw, port: toPort });
+    }
+    if (this.busy.has(vm)) throw failed(`VM ${vm} is already being migrated`, { vm });
+    const key = `${toBridge}:${toPort}`;
+    if (this.reserved.has(key)) throw failed(`destination port ${toPort} of ${toSw} is promised to another migration`, { vm, switch: toSw, port: toPort });
+    this.busy.add(vm);
+    this.reserved.add(key);
+    try {
+      await this.checkFree(vm, toSw, toBridge, toPort);
+      if (req.signal?.aborted) throw aborted(`migration of ${vm} aborted before it started`, req.signal.reason, { vm, phase: 'start' });
+      return await this.run(req, g, toBridge);
+    } finally {
+      this.busy.delete(vm);
+      this.reserved.delete(key);
+    }
+  }
+
+  /** Throws HYPERVISOR_FAILED when an interface of `bridge` has (or requests) `ofport`. */
+  private async checkFree(vm: string, sw: string, bridge: string, ofport: number): Promise<void> {
+    const lab = this.dp.lab;
+    const ports = (await lab.vsctl('list-ports', bridge)).split('\n').map((s) => s.trim()).filter(Boolean);
+    if (ports.length === 0) return;
+    const got = JSON.parse(await lab.vsctl('--format=json', '--columns=name,ofport,ofport_request', 'list', 'Interface')) as { data: unknown[][] };
+    const on = new Set(ports);
+    for (const row of got.data) {
+      const name = String(row[0]);
+      if (!on.has(name)) continue;
+      if (row[1] === ofport || row[2] === ofport) {
+        throw failed(`destination port ${ofport} of ${sw} (bridge ${bridge}) is in use (interface ${name})`, { vm, switch: sw, port: ofport, interface: name });
+      }
+    }
+  }
+
+  private async run(req: HypervisorMigrateRequest, g: Guest, toBridge: string): Promise<HypervisorMigrateResult> {
+    const vm = req.vm;
+    const signal = req.signal;
+    const start = performance.now();
+    const memoryBytes = this.memoryMB * 1024 * 1024;
+
+    // Progress: precopy samples, then paused, then resumed; bytes never shrink.
+    const order = { precopy: 0, paused: 1, resumed: 2 } as const;
+    let phaseNow: HypervisorProgress['phase'] = 'precopy';
+    let lastBytes = 0;
+    let lastRound = 1;
+    let prev: { t: number; bytes: number } | undefined;
+    let rate = 0;
+    const emit = (p: Omit<HypervisorProgress, 'elapsedMs'>): void => {
+      if (order[p.phase] < order[phaseNow]) return;
+      phaseNow = p.phase;
+      lastBytes = Math.max(lastBytes, p.bytesCopied);
+      lastRound = Math.max(lastRound, p.round);
+      try {
+        req.onProgress?.({ ...p, bytesCopied: lastBytes, round: lastRound, elapsedMs: performance.now() - start });
+      } catch {
+        // A failing progress listener does not stop the migration.
+      }
+    };
+    const onSample = (s: MigrationProgress): void => {
+      if (s.status === 'completed' || s.status === 'setup') return;
+      const now = performance.now();
+      if (prev && now > prev.t && s.transferredBytes > prev.bytes) rate = Math.round(((s.transferredBytes - prev.bytes) * 1000) / (now - prev.t));
+      prev = { t: now, bytes: s.transferredBytes };
+      emit({
+        phase: s.status === 'active' ? 'precopy' : 'paused',
+        round: Math.max(1, s.dirtySyncCount),
+        bytesCopied: s.transferredBytes,
+        bytesTotal: s.totalBytes || memoryBytes,
+        remainingBytes: s.remainingBytes,
+        dirtyBytesPerSec: s.dirtyPagesRate * PAGE,
+        copyBytesPerSec: rate,
+      });
+    };
+
+    let dstPlug: HybridPlug | undefined;
+    let dst: QemuProcess | undefined;
+    let cancelSent = false;
+    let hookPhase = false;
+    let pauseAt: number | undefined;
+    let hookMs = 0;
+    const onAbort = (): void => {
+      if (hookPhase) return;
+      cancelSent = true;
+      void g.qemu.qmp.execute('migrate_cancel').catch(() => undefined);
+    };
+    let migrateAt = start;
+    try {
+      // The destination, plugged in before the copy starts.
+      dstPlug = await this.plug(toBridge, req.to.port, vm);
+      dst = await this.startQemu(vm, dstPlug, true);
+      const rx0 = (await linkCounters(dstPlug.netns, dstPlug.names.ovsVeth))?.rxPackets ?? 0;
+      if (signal?.aborted) throw new HookFailure('precopy', signal.reason, true);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      migrateAt = performance.now();
+      const report = await liveMigrate({
+        source: g.qemu,
+        destination: dst,
+        stopSource: false,
+        timeoutMs: this.opts.migrateTimeoutMs ?? QEMU_HV_DEFAULTS.migrateTimeoutMs,
+        ...(this.opts.maxBandwidth !== undefined ? { maxBandwidth: this.opts.maxBandwidth } : {}),
+        ...(this.opts.downtimeLimitMs !== undefined ? { downtimeLimitMs: this.opts.downtimeLimitMs } : {}),
+        onProgress: onSample,
+        // xsite stops the guest once the copy nearly converged: the frames sent to it are held first (beforePause),
+        // so none reaches a guest that cannot read it (they would wait in the source tap and die with it).
+        beforeStop: async () => {
+          hookPhase = true;
+          signal?.removeEventListener('abort', onAbort);
+          if (cancelSent || signal?.aborted) throw new HookFailure('precopy', signal?.reason, true);
+          if (req.beforePause) {
+            try {
+              await req.beforePause();
+            } catch (e) {
+              throw new HookFailure('before-pause', e, false);
+            }
+            if (signal?.aborted) throw new HookFailure('before-pause', signal.reason, true);
+          }
+          pauseAt = performance.now();
+          emit({ phase: 'paused', round: lastRound, bytesCopied: lastBytes, bytesTotal: memoryBytes, remainingBytes: 0, dirtyBytesPerSec: 0, copyBytesPerSec: rate });
+        },
+        beforeSwitchover: async () => {
+          const h0 = performance.now();
+          try {
+            await req.beforeSwitchover();
+          } catch (e) {
+            throw new HookFailure('switchover', e, false);
+          }
+          hookMs = performance.now() - h0;
+        },
+      });
+      const runningAt = performance.now();
+      const totalMs = runningAt - migrateAt;
+      const measuredPauseMs = pauseAt !== undefined ? runningAt - pauseAt : NaN;
+      // The guest stopped when xsite stopped it (pauseAt), before QEMU's own downtime clock starts: measured.
+      const downtimeMs = Number.isFinite(measuredPauseMs) ? measuredPauseMs : report.downtimeMs;
+      const rounds = report.precopyRounds ?? lastRound;
+      emit({
+        phase: 'resumed',
+        round: rounds,
+        bytesCopied: report.bytes,
+        bytesTotal: memoryBytes,
+        remainingBytes: 0,
+        dirtyBytesPerSec: 0,
+        copyBytesPerSec: report.precopyMs > 0 ? Math.round((report.bytes * 1000) / report.precopyMs) : rate,
+      });
+
+      // Commit: the guest runs at the destination.
+      const sourcePid = g.qemu.pid;
+      const old = { qemu: g.qemu, plug: g.plug };
+      this.procs.set(dst, { vm, role: 'guest' });
+      const ng: Guest = { vm, qemu: dst, plug: dstPlug, switch: req.to.switch, bridge: toBridge, ofport: req.to.port, bootMs: 0 };
+      this.guests.set(vm, ng);
+      this.dp.moved(vm, { switch: req.to.switch, bridge: toBridge, ofport: req.to.port });
+      dst = undefined;
+      dstPlug = undefined;
+      const { by, ms } = await this.announce(vm, ng, rx0, runningAt);
+      try {
+        await this.stopQemu(old.qemu);
+        await this.unplug(old.plug);
+      } catch (e) {
+        this.log(`VM ${vm}: removing the source QEMU/plug failed (close() retries): ${errorText(e)}`);
+      }
+      const result: HypervisorMigrateResult = { totalMs, downtimeMs, hookMs, bytesCopied: report.bytes, rounds };
+      this.details.set(vm, {
+        vm,
+        ...result,
+        qemuDowntimeMs: report.downtimeMs,
+        measuredPauseMs,
+        precopyMs: report.precopyMs,
+        announcedBy: by,
+        announceMs: ms,
+        sourcePid,
+        destinationPid: ng.qemu.pid,
+      });
+      this.log(
+        `VM ${vm} -> ${toBridge}:${req.to.port}: total ${totalMs.toFixed(0)} ms, downtime ${downtimeMs.toFixed(0)} ms (QEMU ${report.downtimeMs}, measured ${measuredPauseMs.toFixed(0)}), hook ${hookMs.toFixed(0)} ms, ${report.bytes} bytes, ${rounds} rounds, announced by ${by}`,
+      );
+      return result;
+    } catch (e) {
+      signal?.removeEventListener('abort', onAbort);
+      await this.rollBack(g, dst, dstPlug);
+      if (e instanceof HookFailure) {
+        if (e.byAbort) throw aborted(`migration of ${vm} aborted (${e.phase})`, e.original, { vm, phase: e.phase });
+        const what = e.phase === 'before-pause' ? 'beforePause failed' : 'the switchover hook failed';
+        throw aborted(`migration of ${vm} aborted: ${what}: ${errorText(e.original)}`, e.original, { vm, phase: e.phase });
+      }
+      if (cancelSent || signal?.aborted) throw aborted(`migration of ${vm} aborted (precopy)`, signal?.reason, { vm, phase: 'precopy' });
+      throw failed(`migration of ${vm} failed: ${errorText(e)}`, { vm, cause: e });
+    }
+  }
+
+  /**
+   * After a failed migration: makes sure the source guest runs (migrate_cancel, waiting for QEMU to restart it, `cont`
+   * as a last resort), stops the destination QEMU and removes its plug.
+   */
+  private async rollBack(g: Guest, dst: QemuProcess | undefined, dstPlug: HybridPlug | undefined): Promise<void> {
+    const qmp = g.qemu.qmp;
+    await qmp.execute('migrate_cancel').catch(() => undefined);
+    const until = Date.now() + 10000;
+    let contSent = false;
+    while (!g.qemu.exited && Date.now() < until) {
+      const st = await qmp.execute<{ status: string; running: boolean }>('query-status').catch(() => undefined);
+      if (st?.running) break;
+      const mig = await qmp.execute<{ status?: string }>('query-migrate').catch(() => undefined);
+      const settled = !mig?.status || ['cancelled', 'failed', 'none'].includes(mig.status);
+      if (settled && !contSent && st && ['paused', 'finish-migrate', 'postmigrate'].includes(st.status) && Date.now() > until - 7000) {
+        contSent = true;
+        await qmp.execute('cont').catch(() => undefined);
+      }
+      await sleep(10);
+    }
+    if (dst) await this.stopQemu(dst).catch((e) => this.log(`stopping the destination QEMU: ${errorText(e)}`));
+    if (dstPlug) await this.unplug(dstPlug).catch((e) => this.log(`removing the destination plug: ${errorText(e)}`));
+  }
+
+  /**
+   * Waits up to `announceWaitMs` for the guest's first frame in its destination port (QEMU's self-announce); without
+   * one, writes a gratuitous ARP (request and reply form) for the VM into the port from the Linux bridge's side.
+   */
+  private async announce(vm: string, g: Guest, rx0: number, runningAt: number): Promise<{ by: 'guest' | 'driver' | 'none'; ms: number | undefined }> {
+    const until = performance.now() + (this.opts.announceWaitMs ?? QEMU_HV_DEFAULTS.announceWaitMs);
+    for (;;) {
+      const c = await linkCounters(g.plug.netns, g.plug.names.ovsVeth);
+      if (c && c.rxPackets > rx0) return { by: 'guest', ms: performance.now() - runningAt };
+      if (performance.now() > until) break;
+      await sleep(10);
+    }
+    const v = this.dp.vm(vm);
+    const frames = [gratuitousArp({ mac: v.mac, ip: v.ip }), gratuitousArp({ mac: v.mac, ip: v.ip, op: 'reply' })];
+    try {
+      await run('ip', ['netns', 'exec', g.plug.netns, 'python3', '-c', RAW_SEND_PY, g.plug.names.lbVeth, ...frames.map((f) => f.toString('hex'))], { timeoutMs: 15000 });
+      return { by: 'driver', ms: undefined };
+    } catch (e) {
+      this.log(`VM ${vm}: gratuitous ARP failed: ${errorText(e)}`);
+      return { by: 'none', ms: undefined };
+    }
+  }
+
+  /**
+   * Stops every QEMU this hypervisor started (quit over QMP, then SIGKILL by PID; always reaped) and removes every
+   * plug it made. Idempotent (later calls return the first call's promise). Throws HYPERVISOR_FAILED when something
+   * could not be removed.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const errors: string[] = [];
+      await Promise.all(
+        [...this.procs.keys()].map((p) =>
+          this.stopQemu(p).catch((e) => {
+            errors.push(`QEMU pid ${p.pid}: ${errorText(e)}`);
+          }),
+        ),
+      );
+      for (const plug of [...this.plugs]) {
+        await this.unplug(plug).catch((e) => {
+          errors.push(`plug ${plug.id}: ${errorText(e)}`);
+        });
+      }
+      this.guests.clear();
+      if (errors.length > 0) throw failed(`closing the qemu hypervisor: ${errors.join('; ')}`, { errors });
+    })();
+    return this.closing;
+  }
+}
