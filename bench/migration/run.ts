@@ -1,22 +1,23 @@
 /**
- * `xsite bench migration`: many live migrations in a row on the emulator (`sim` hypervisor, the controllers in this
- * process), VMs moving back and forth among the three DCs of examples/topologies/three-dcs.yaml, several at once,
- * each migrating VM receiving a UDP probe every 10 ms from a peer that stays put. At the end every migration must
- * have completed and the audit must find nothing: no leaked flow, no leaked tuple, no mismatch, no active migration.
+ * `xsite bench migration`: many live migrations in a row, VMs moving back and forth among the three DCs of
+ * examples/topologies/three-dcs.yaml, several at once, each migrating VM receiving a probe every 10 ms from a peer
+ * that stays put. On the emulator (`sim` hypervisor; UDP probes) or on Open vSwitch (`--dataplane ovs`: the `netns`
+ * hypervisor; ICMP probes); the controllers run in this process. At the end every migration must have completed and
+ * the audit must find nothing: no leaked flow, no leaked tuple, no mismatch, no active migration; on OVS also no
+ * namespace, link or process of the lab left once it is torn down.
  *
  * Figures: migrations completed / rolled back / failed, switchover and hypervisor downtime (p50, p95, max), probes
  * sent / lost / largest gap over all streams, the audit, wall time.
  */
 import * as path from 'node:path';
 import { runAudit } from '../../src/central/audit';
-import { SimHypervisor } from '../../src/drivers/hypervisor/sim/sim-hypervisor';
-import { ProbeReceiver, ProbeSender, probeReport } from '../../src/emulator/host/probe';
-import { EmulatedNetwork } from '../../src/emulator/network';
 import { loadTopologyFile } from '../../src/emulator/topology/load';
+import { leftovers } from '../../src/lab/leftovers';
 import { auditLocal } from '../../src/local/audit';
 import type { MigrationRecord } from '../../src/model/migration';
-import { startInProcessControllers } from '../../src/scenario/in-process-controllers';
-import { LeakWatch } from '../../src/scenario/leak-watch';
+import { startEmulatorTestbed } from '../../src/scenario/emulator-testbed';
+import type { MigrationTestbed, ProbeStream } from '../../src/scenario/migration-testbed';
+import { startOvsTestbed } from '../../src/scenario/ovs-testbed';
 
 export interface MigrationBenchOptions {
   /** Migrations to run (default 50). */
@@ -25,15 +26,20 @@ export interface MigrationBenchOptions {
   concurrency?: number;
   /** Memory of each migrating VM for the pre-copy model, MB (default 16). */
   memoryMB?: number;
+  /** emulator (default, `sim`) or ovs (`netns`, root). */
+  dataplane?: 'emulator' | 'ovs';
   log?: (line: string) => void;
 }
 
 export interface MigrationBenchResult {
+  dataplane: 'emulator' | 'ovs';
+  hypervisor: string;
   migrations: { requested: number; completed: number; rolledBack: number; failed: number; maxAtOnce: number };
   switchoverMs: { p50: number; p95: number; max: number };
   hypervisorDowntimeMs: { p50: number; p95: number; max: number };
   probes: { streams: number; intervalMs: number; sent: number; lost: number; maxGapMs: number };
-  audit: { leakedFlows: number; leakedTuples: number; mismatches: number; activeMigrations: number; leakedFrames: number };
+  /** leakedFrames: frames across VNs (emulator; null on OVS); leftovers: lab namespaces, links, processes left (OVS; null on the emulator). */
+  audit: { leakedFlows: number; leakedTuples: number; mismatches: number; activeMigrations: number; leakedFrames: number | null; leftovers: number | null };
   ms: number;
 }
 
@@ -57,21 +63,19 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
   const count = o.count ?? 50;
   const concurrency = Math.max(1, Math.min(o.concurrency ?? 3, MOVERS.length));
   const topo = loadTopologyFile(path.join(__dirname, '..', '..', '..', 'examples', 'topologies', 'three-dcs.yaml'));
-  const net = EmulatedNetwork.build(topo);
   const memoryMB = o.memoryMB ?? 16;
-  const hv = new SimHypervisor({ net, topology: topo, vmParams: () => ({ memoryMB }) });
-  const ctl = await startInProcessControllers({ topology: topo, switches: { net }, hypervisor: hv, natIdleTimeoutS: 30 });
-  const leaks = new LeakWatch(net, topo);
-  const streams: { tx: ProbeSender; rx: ProbeReceiver }[] = [];
+  const tb: MigrationTestbed =
+    (o.dataplane ?? 'emulator') === 'ovs'
+      ? await startOvsTestbed({ topology: topo, hypervisor: 'netns', memoryMB, log: (l) => log(`  ${l}`) })
+      : await startEmulatorTestbed({ topology: topo, memoryMB });
+  const ctl = tb.ctl;
+  const streams: ProbeStream[] = [];
   const done: MigrationRecord[] = [];
+  let closed = false;
   try {
-    for (const [i, [vm, peer]] of MOVERS.entries()) {
-      const ip = topo.vms.find((v) => v.name === vm)!.ip;
-      await net.host(peer).ping(ip, { count: 1, timeoutMs: 2000 });
-      const rx = new ProbeReceiver(net.host(vm), { port: 7200 + i });
-      const tx = new ProbeSender(net.host(peer), { dstIp: ip, dstPort: 7200 + i, intervalMs: 10, stream: 100 + i });
-      tx.start();
-      streams.push({ tx, rx });
+    for (const [vm, peer] of MOVERS) {
+      await tb.reach(peer, vm);
+      streams.push(await tb.startProbes(peer, vm, 10));
     }
     const hostsByDc = new Map<string, string[]>();
     for (const h of topo.hosts) hostsByDc.set(h.dc, [...(hostsByDc.get(h.dc) ?? []), h.name]);
@@ -126,12 +130,8 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
     let sent = 0;
     let lost = 0;
     let maxGap = 0;
-    for (const { tx, rx } of streams) {
-      tx.stop();
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    for (const { tx, rx } of streams) {
-      const pr = probeReport(tx, rx);
+    const nStreams = streams.length;
+    for (const pr of await Promise.all(streams.splice(0).map((p) => p.stop()))) {
       sent += pr.sent;
       lost += pr.lost;
       maxGap = Math.max(maxGap, pr.maxGapMs);
@@ -142,7 +142,15 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
       dcs: [...ctl.locals.keys()],
     });
     const completed = done.filter((m) => m.state === 'completed');
+    const activeMigrations = (await ctl.migrations.list({ active: true })).length;
+    const leakedFrames = tb.leakedFrames() ?? null;
+    closed = true;
+    await tb.close();
+    const left = tb.labPrefix !== undefined ? await leftovers(tb.labPrefix) : undefined;
+    for (const l of left ?? []) log(`left behind: ${String(l)}`);
     return {
+      dataplane: tb.dataplane,
+      hypervisor: tb.hypervisor,
       migrations: {
         requested: done.length,
         completed: completed.length,
@@ -156,23 +164,18 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
         p95: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 95),
         max: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 100),
       },
-      probes: { streams: streams.length, intervalMs: 10, sent, lost, maxGapMs: Math.round(maxGap * 10) / 10 },
+      probes: { streams: nStreams, intervalMs: 10, sent, lost, maxGapMs: Math.round(maxGap * 10) / 10 },
       audit: {
         leakedFlows: a.leakedFlows,
         leakedTuples: a.leakedTuples,
         mismatches: a.mismatches,
-        activeMigrations: (await ctl.migrations.list({ active: true })).length,
-        leakedFrames: leaks.leaks.length,
+        activeMigrations,
+        leakedFrames,
+        leftovers: left !== undefined ? left.length : null,
       },
       ms: Date.now() - t0,
     };
   } finally {
-    for (const { tx, rx } of streams) {
-      tx.close();
-      rx.close();
-    }
-    leaks.close();
-    net.close();
-    await ctl.close();
+    if (!closed) await tb.close();
   }
 }

@@ -37,6 +37,7 @@ import { namespacePids } from '../../../lab/teardown';
 import { labTopologyFromTopology } from '../../../lab/topology-lab';
 import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, HypervisorProgress } from '../../../ports/hypervisor';
 import { planPrecopy, type PrecopyPlan } from '../sim/precopy';
+import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 
 /** Parameters of the pre-copy model (every field optional). */
 export interface NetnsVmParams {
@@ -79,20 +80,6 @@ for h in sys.argv[2:]:
 
 const CHUNK = 64 * 1024;
 const FILLER = Buffer.alloc(CHUNK, 0xa5);
-
-function failed(message: string, details?: Record<string, unknown>): XsiteError {
-  return new XsiteError('HYPERVISOR_FAILED', message, details);
-}
-
-function aborted(message: string, cause: unknown, details: Record<string, unknown>): XsiteError {
-  const e = new XsiteError('HYPERVISOR_ABORTED', message, { ...details, ...(cause !== undefined ? { cause } : {}) });
-  if (cause !== undefined) e.cause = cause;
-  return e;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** Thrown inside the stream when the signal fires. */
 class StreamAborted extends Error {}

@@ -49,6 +49,7 @@ import type { Host } from '../../../lab/topology';
 import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, HypervisorProgress } from '../../../ports/hypervisor';
 import { liveMigrate, type MigrationProgress } from './migrate';
 import { QemuProcess } from './qemu-process';
+import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 
 /** Options of {@link QemuHypervisor}. */
 export interface QemuHypervisorOptions {
@@ -146,20 +147,6 @@ for h in sys.argv[2:]:
 const PAGE = 4096;
 /** Longest Unix socket path QEMU's QMP socket may have (sun_path is 108 bytes). */
 const MAX_SOCKET_PATH = 100;
-
-function failed(message: string, details?: Record<string, unknown>): XsiteError {
-  return new XsiteError('HYPERVISOR_FAILED', message, details);
-}
-
-function aborted(message: string, cause: unknown, details: Record<string, unknown>): XsiteError {
-  const e = new XsiteError('HYPERVISOR_ABORTED', message, { ...details, ...(cause !== undefined ? { cause } : {}) });
-  if (cause !== undefined) e.cause = cause;
-  return e;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 /** A hook's failure, kept apart from QEMU's own errors. */
 class HookFailure extends Error {

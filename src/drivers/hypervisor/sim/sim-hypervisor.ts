@@ -41,6 +41,7 @@ import type {
   HypervisorProgress,
 } from '../../../ports/hypervisor';
 import { planPrecopy, type PrecopyPlan } from './precopy';
+import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 
 /** Per-VM parameters of the model (every field optional: defaults, then per-VM overrides). */
 export interface SimVmParams {
@@ -99,20 +100,6 @@ export interface SimEstimate {
 }
 
 type LinkParamsCopy = { latencyMs: number; bandwidthMbps: number; lossRate: number; queueBytes: number };
-
-function failed(message: string, details?: Record<string, unknown>): XsiteError {
-  return new XsiteError('HYPERVISOR_FAILED', message, details);
-}
-
-function aborted(message: string, cause: unknown, details: Record<string, unknown>): XsiteError {
-  const e = new XsiteError('HYPERVISOR_ABORTED', message, { ...details, ...(cause !== undefined ? { cause } : {}) });
-  if (cause !== undefined) e.cause = cause;
-  return e;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
 
 export class SimHypervisor implements Hypervisor {
   readonly kind = 'sim' as const;
