@@ -24,6 +24,12 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Parses `--dataplane`: emulator or ovs. */
+export function dataplaneKind(value: string): 'emulator' | 'ovs' {
+  if (value !== 'emulator' && value !== 'ovs') throw new InvalidArgumentError(`expected emulator or ovs, got "${value}"`);
+  return value;
+}
+
 /** A TCP port, 0 meaning "any free one". */
 export function portNumber(value: string): number {
   const n = Number(value);
@@ -46,16 +52,15 @@ export function buildProgram(): Command {
     .command('demo')
     .description('the main job on the built-in emulator (no root): a VM migrates DC1 -> DC2 -> DC3 while peers talk to it; --dataplane ovs --hypervisor netns|qemu runs it on Open vSwitch (root); see --scenario')
     .option('--scenario <name>', 'migration (default): three DCs, TCP sessions and a 10 ms probe stream to a VM that migrates DC1 -> DC2 -> DC3, with a timeline; cross-site: central + one local controller per DC as processes, every VM pair across three DCs, controller restarts, NAT tuples released, audit; basic: one L2 controller, pings, TCP, probes, a trace', 'migration')
-    .option('--dataplane <kind>', 'emulator (default) or ovs (the Open vSwitch lab; needs root and scripts/install-deps.sh)', 'emulator')
+    .option('--dataplane <kind>', 'emulator (default) or ovs (the Open vSwitch lab; needs root and scripts/install-deps.sh)', dataplaneKind, 'emulator' as const)
     .option('--hypervisor <kind>', 'migration: sim (the emulator\'s), netns (default on ovs: a namespace as the VM) or qemu (a QEMU guest; builds it with scripts/build-guest.sh)')
     .option('--no-restart', 'cross-site: do not restart central and a local controller half way')
     .option('--nat-idle-timeout <seconds>', 'cross-site: idle timeout of gateway NAT flows', positiveInt, 2)
     .option('--memory <MB>', 'migration: memory of the migrating VM (default 64; qemu 128)', positiveInt)
     .option('-v, --verbose', "cross-site: also print the controllers' own output")
     .option('--json', 'print the result as JSON')
-    .action(async (o: { scenario: string; dataplane: string; hypervisor?: string; restart: boolean; natIdleTimeout: number; memory?: number; verbose?: boolean; json?: boolean }) => {
+    .action(async (o: { scenario: string; dataplane: 'emulator' | 'ovs'; hypervisor?: string; restart: boolean; natIdleTimeout: number; memory?: number; verbose?: boolean; json?: boolean }) => {
       const out = (s: string) => process.stdout.write(`${s}\n`);
-      if (o.dataplane !== 'emulator' && o.dataplane !== 'ovs') throw new InvalidArgumentError(`--dataplane: expected emulator or ovs, got "${o.dataplane}"`);
       if (o.scenario === 'migration') {
         const hv = o.hypervisor;
         if (hv !== undefined && hv !== 'sim' && hv !== 'netns' && hv !== 'qemu') throw new InvalidArgumentError(`--hypervisor: expected sim, netns or qemu, got "${hv}"`);
@@ -205,12 +210,11 @@ export function buildProgram(): Command {
     .command('migration')
     .description('live migrations back and forth among three DCs (emulator + sim, or --dataplane ovs + netns), several at once, probes every 10 ms; audit and leftovers at the end')
     .option('--json', 'print the result as JSON')
-    .option('--dataplane <kind>', 'emulator (default) or ovs (the Open vSwitch lab with the netns hypervisor; root)', 'emulator')
+    .option('--dataplane <kind>', 'emulator (default) or ovs (the Open vSwitch lab with the netns hypervisor; root)', dataplaneKind, 'emulator' as const)
     .option('--count <n>', 'migrations', positiveInt, 50)
     .option('--concurrency <n>', 'migrations at once (of different VMs)', positiveInt, 3)
     .option('--memory <MB>', 'memory of each migrating VM for the pre-copy model', positiveInt, 16)
-    .action(async (o: { json?: boolean; dataplane: string; count: number; concurrency: number; memory: number }) => {
-      if (o.dataplane !== 'emulator' && o.dataplane !== 'ovs') throw new InvalidArgumentError(`--dataplane: expected emulator or ovs, got "${o.dataplane}"`);
+    .action(async (o: { json?: boolean; dataplane: 'emulator' | 'ovs'; count: number; concurrency: number; memory: number }) => {
       const r = await runMigrationBench({ count: o.count, concurrency: o.concurrency, memoryMB: o.memory, dataplane: o.dataplane, log: o.json ? () => undefined : (s: string) => process.stdout.write(`${s}\n`) });
       if (o.json) printJson(r);
       else {

@@ -23,6 +23,7 @@ import { sleep } from './exec';
 import { Lab, type LabUpOptions } from './lab';
 import { HOST_IFACE, hostNamespace } from './names';
 import { killAndWait } from './ovs-daemon';
+import { sendRawFrames } from './raw-frames';
 import { labTopologyFromTopology } from './topology-lab';
 
 /** Options of {@link OvsDataplane.up}. */
@@ -122,13 +123,6 @@ const run = () => go().catch((e) => { console.error(e.message); process.exit(1);
 if (src !== '0') s.bind(Number(src), run); else run();
 `;
 
-/** python3: writes the frame given as hex in argv[2] to interface argv[1] through an AF_PACKET socket. */
-const RAW_SEND_PY = `
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-s.send(bytes.fromhex(sys.argv[2]))
-`;
 
 /** The VMs of an emulator topology as network namespaces behind the lab's Open vSwitch bridges. */
 export class OvsDataplane implements ScenarioDataplane {
@@ -340,7 +334,7 @@ export class OvsDataplane implements ScenarioDataplane {
       },
       { padTo: 60 },
     );
-    await this.lab.exec(v.host, ['python3', '-c', RAW_SEND_PY, v.iface, frame.toString('hex')], { timeoutMs: 15000 });
+    await sendRawFrames(v.namespace, v.iface, [frame]);
   }
 
   async udpReceived(vm: string): Promise<string[]> {

@@ -228,10 +228,11 @@ export async function reconcileAgainst(conn: SwitchConnection, desired: DesiredS
   let via: ReconcileReport['via'] = 'none';
   if (messages.length > 0) {
     const mode = opts.mode ?? 'auto';
-    if (messages.length === 1 && mode !== 'plain' && !(mode === 'auto' && noBundles.has(conn))) {
+    const bundles = mode !== 'plain' && !(mode === 'auto' && noBundles.has(conn));
+    if (bundles && messages.length === 1) {
       await applyPlain(conn, messages);
       via = 'single';
-    } else if (mode !== 'plain' && !(mode === 'auto' && noBundles.has(conn))) {
+    } else if (bundles) {
       if (await applyBundle(conn, messages)) via = 'bundle';
       else if (mode === 'bundle') throw new XsiteError('RECONCILE_NO_BUNDLES', 'the switch does not support bundles');
       else {

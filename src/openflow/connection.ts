@@ -221,8 +221,7 @@ export class SwitchConnection extends EventEmitter {
     const ctl = (ctrlType: number): OfpMessage => ({ type: 'bundle_control', bundleId, ctrlType, flags, properties: [] });
     // The open, the adds and the barrier leave together: the switch handles them in order, so the open's reply (or
     // error) arrives before the barrier's. Two round trips in all: this one and the commit.
-    const opened = this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control');
-    const openFailed = opened.then(
+    const openFailed = this.request(ctl(ONF_BCT.OPEN_REQUEST), 'bundle_control').then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -29,15 +29,16 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { gratuitousArp } from '../../../codec/packet/helpers';
 import { isXsiteError, XsiteError } from '../../../core/errors';
-import { DEFAULT_VM_MEMORY_MB, PORT_MAX, PORT_MIN, type Topology } from '../../../emulator/topology/model';
+import { DEFAULT_VM_MEMORY_MB, type Topology } from '../../../emulator/topology/model';
 import { sleep } from '../../../lab/exec';
 import { hostPortName } from '../../../lab/names';
 import type { OvsDataplane } from '../../../lab/ovs-dataplane';
 import { namespacePids } from '../../../lab/teardown';
-import { labTopologyFromTopology } from '../../../lab/topology-lab';
 import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, HypervisorProgress } from '../../../ports/hypervisor';
 import { planPrecopy, type PrecopyPlan } from '../sim/precopy';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
+import { LabDestinations } from '../lab-destinations';
+import { sendRawFrames } from '../../../lab/raw-frames';
 
 /** Parameters of the pre-copy model (every field optional). */
 export interface NetnsVmParams {
@@ -69,14 +70,6 @@ export interface NetnsHypervisorOptions {
   defaults?: NetnsVmParams;
 }
 
-/** python3: writes each frame given as hex (argv[2:]) to interface argv[1] through an AF_PACKET socket. */
-const RAW_SEND_PY = `
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-for h in sys.argv[2:]:
-    s.send(bytes.fromhex(h))
-`;
 
 const CHUNK = 64 * 1024;
 const FILLER = Buffer.alloc(CHUNK, 0xa5);
@@ -244,15 +237,12 @@ export class NetnsHypervisor implements Hypervisor {
   readonly kind = 'netns' as const;
   private readonly dp: OvsDataplane;
   private readonly topology: Topology;
-  private readonly switchBridges: Map<string, string>;
-  private readonly busy = new Set<string>();
-  /** Destination "bridge:ofport" promised to running migrations. */
-  private readonly reserved = new Set<string>();
+  private readonly destinations: LabDestinations;
 
   constructor(private readonly opts: NetnsHypervisorOptions) {
     this.dp = opts.dataplane;
     this.topology = opts.topology ?? opts.dataplane.topology;
-    this.switchBridges = labTopologyFromTopology(this.topology, { controllerFor: () => null }).switchBridges;
+    this.destinations = new LabDestinations(this.dp, this.topology);
   }
 
   /** The parameters and pre-copy plan of a migration of `vm` (throws HYPERVISOR_UNKNOWN_VM / HYPERVISOR_FAILED). */
@@ -293,41 +283,13 @@ export class NetnsHypervisor implements Hypervisor {
     } catch {
       throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `no VM named ${vm} in the OVS data plane`, { vm });
     }
-    const { switch: toSw, port: toPort } = req.to;
-    const toBridge = this.switchBridges.get(toSw);
-    if (!toBridge) throw failed(`destination switch ${toSw} does not exist`, { vm, switch: toSw });
-    if (!(Number.isInteger(toPort) && toPort >= PORT_MIN && toPort <= PORT_MAX)) {
-      throw failed(`destination port ${toPort} invalid (${PORT_MIN}-${PORT_MAX})`, { vm, switch: toSw, port: toPort });
-    }
-    if (this.busy.has(vm)) throw failed(`VM ${vm} is already being migrated`, { vm });
     const est = this.plan(vm);
-    const key = `${toBridge}:${toPort}`;
-    if (this.reserved.has(key)) throw failed(`destination port ${toPort} of ${toSw} is promised to another migration`, { vm, switch: toSw, port: toPort });
-    await this.checkFree(vm, toSw, toBridge, toPort);
-    if (req.signal?.aborted) throw aborted(`migration of ${vm} aborted before it started`, req.signal.reason, { vm, phase: 'start' });
-    this.busy.add(vm);
-    this.reserved.add(key);
+    const claim = await this.destinations.claim(vm, req.to);
     try {
-      return await this.run(req, est, toBridge);
+      if (req.signal?.aborted) throw aborted(`migration of ${vm} aborted before it started`, req.signal.reason, { vm, phase: 'start' });
+      return await this.run(req, est, claim.bridge);
     } finally {
-      this.busy.delete(vm);
-      this.reserved.delete(key);
-    }
-  }
-
-  /** Throws HYPERVISOR_FAILED when an interface of `bridge` has (or requests) `ofport`. */
-  private async checkFree(vm: string, sw: string, bridge: string, ofport: number): Promise<void> {
-    const lab = this.dp.lab;
-    const ports = (await lab.vsctl('list-ports', bridge)).split('\n').map((s) => s.trim()).filter(Boolean);
-    if (ports.length === 0) return;
-    const got = JSON.parse(await lab.vsctl('--format=json', '--columns=name,ofport,ofport_request', 'list', 'Interface')) as { data: unknown[][] };
-    const on = new Set(ports);
-    for (const row of got.data) {
-      const name = String(row[0]);
-      if (!on.has(name)) continue;
-      if (row[1] === ofport || row[2] === ofport) {
-        throw failed(`destination port ${ofport} of ${sw} (bridge ${bridge}) is in use (interface ${name})`, { vm, switch: sw, port: ofport, interface: name });
-      }
+      claim.release();
     }
   }
 
@@ -532,6 +494,6 @@ export class NetnsHypervisor implements Hypervisor {
   private async announce(vm: string): Promise<void> {
     const v = this.dp.vm(vm);
     const frames = [gratuitousArp({ mac: v.mac, ip: v.ip }), gratuitousArp({ mac: v.mac, ip: v.ip, op: 'reply' })];
-    await this.dp.lab.exec(v.host, ['python3', '-c', RAW_SEND_PY, v.iface, ...frames.map((f) => f.toString('hex'))], { timeoutMs: 15000 });
+    await sendRawFrames(v.namespace, v.iface, frames);
   }
 }

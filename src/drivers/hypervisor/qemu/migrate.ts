@@ -46,8 +46,6 @@ export interface MigrationReport {
   /** The TCP port the destination listened on. */
   port: number;
   progress: MigrationProgress[];
-  /** When the guest stopped for the final copy (Date.now()), when xsite stopped it (`beforeStop`); else undefined. */
-  stoppedAt?: number;
 }
 
 /** Options of {@link liveMigrate}. */
@@ -111,6 +109,8 @@ async function waitStatus(
   deadline: number,
   pollMs: number,
   onSample?: (q: QueryMigrate) => void,
+  /** Also return on a reply this accepts. */
+  enough?: (q: QueryMigrate) => boolean,
 ): Promise<QueryMigrate> {
   let seen: string | undefined;
   const onEvent = (e: QmpEvent): void => {
@@ -127,7 +127,7 @@ async function waitStatus(
       const q = await qmp.execute<QueryMigrate>('query-migrate');
       onSample?.(q);
       const status = q.status ?? '';
-      if (wanted.has(status)) return q;
+      if (wanted.has(status) || enough?.(q)) return q;
       if (FAILED.has(status) || (seen && FAILED.has(seen))) {
         throw new XsiteError('MIGRATION_FAILED', `migration ${status || seen}: ${q['error-desc'] ?? ''}`, { status, errorDesc: q['error-desc'] });
       }
@@ -196,20 +196,14 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
   let stoppedAt: number | undefined;
   try {
     if (opts.beforeStop !== undefined) {
-      const enough = opts.stopAt?.remainingBytes ?? 16 * 1024 * 1024;
+      const few = opts.stopAt?.remainingBytes ?? 16 * 1024 * 1024;
       const maxRounds = opts.stopAt?.maxRounds ?? 8;
-      // Poll finely: the moment to stop is when the remaining bytes are few.
-      for (;;) {
-        const q = await src.execute<QueryMigrate>('query-migrate');
-        sample(q);
-        const status = q.status ?? '';
-        if (FAILED.has(status)) throw new XsiteError('MIGRATION_FAILED', `migration ${status}: ${q['error-desc'] ?? ''}`, { status, errorDesc: q['error-desc'] });
-        if (status === 'pre-switchover' || status === 'completed' || status === 'device') break; // converged on its own (memory untouched)
+      // Poll finely: the moment to stop is when the remaining bytes are few. Statuses past `active` mean QEMU
+      // converged on its own (memory untouched).
+      await waitStatus(src, new Set(['pre-switchover', 'completed', 'device']), deadline, Math.min(pollMs, 10), sample, (q) => {
         const rounds = q.ram?.['dirty-sync-count'] ?? 0;
-        if (status === 'active' && ((rounds >= 2 && (q.ram?.remaining ?? Infinity) <= enough) || rounds > maxRounds)) break;
-        if (Date.now() > deadline) throw new XsiteError('MIGRATION_TIMEOUT', `migration still ${status} at the deadline`, { status });
-        await sleep(Math.min(pollMs, 10));
-      }
+        return q.status === 'active' && ((rounds >= 2 && (q.ram?.remaining ?? Infinity) <= few) || rounds > maxRounds);
+      });
       await opts.beforeStop();
       stoppedAt = Date.now();
       await src.execute('stop');
@@ -249,7 +243,6 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
       precopyMs,
       port,
       progress,
-      ...(stoppedAt !== undefined ? { stoppedAt } : {}),
     };
     if (opts.stopSource ?? true) await opts.source.stop();
     return report;

@@ -39,8 +39,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gratuitousArp } from '../../../codec/packet/helpers';
 import { XsiteError } from '../../../core/errors';
-import { PORT_MAX, PORT_MIN, type Topology } from '../../../emulator/topology/model';
-import { run, sleep } from '../../../lab/exec';
+import type { Topology } from '../../../emulator/topology/model';
+import { sleep } from '../../../lab/exec';
 import { linkCounters, plugHybrid, unplugHybrid, type HybridPlug } from '../../../lab/hybrid-plug';
 import { hostPortName } from '../../../lab/names';
 import type { OvsDataplane } from '../../../lab/ovs-dataplane';
@@ -50,6 +50,8 @@ import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, Hyp
 import { liveMigrate, type MigrationProgress } from './migrate';
 import { QemuProcess } from './qemu-process';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
+import { LabDestinations } from '../lab-destinations';
+import { sendRawFrames } from '../../../lab/raw-frames';
 
 /** Options of {@link QemuHypervisor}. */
 export interface QemuHypervisorOptions {
@@ -134,14 +136,6 @@ interface Guest {
   bootMs: number;
 }
 
-/** python3: writes each frame given as hex (argv[2:]) to interface argv[1] through an AF_PACKET socket. */
-const RAW_SEND_PY = `
-import socket, sys
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-for h in sys.argv[2:]:
-    s.send(bytes.fromhex(h))
-`;
 
 /** x86 target page size: QEMU's dirty rate is in pages/s. */
 const PAGE = 4096;
@@ -164,12 +158,9 @@ export class QemuHypervisor implements Hypervisor {
   readonly kind = 'qemu' as const;
   private readonly dp: OvsDataplane;
   private readonly topology: Topology;
-  private readonly switchBridges: Map<string, string>;
+  private readonly destinations: LabDestinations;
   private readonly vmHosts: Map<string, Host>;
   private readonly guests = new Map<string, Guest>();
-  private readonly busy = new Set<string>();
-  /** Destination "bridge:ofport" promised to running migrations. */
-  private readonly reserved = new Set<string>();
   /** Every QEMU started and not yet known stopped, with its role. */
   private readonly procs = new Map<QemuProcess, { vm: string; role: 'guest' | 'incoming' }>();
   /** Every plug made and not yet removed. */
@@ -182,7 +173,7 @@ export class QemuHypervisor implements Hypervisor {
     this.dp = opts.dataplane;
     this.topology = opts.topology ?? opts.dataplane.topology;
     const mapped = labTopologyFromTopology(this.topology, { controllerFor: () => null });
-    this.switchBridges = mapped.switchBridges;
+    this.destinations = new LabDestinations(this.dp, this.topology);
     this.vmHosts = new Map();
     for (const [vm, host] of mapped.vmHosts) {
       const h = mapped.lab.hosts.find((x) => x.name === host);
@@ -286,12 +277,12 @@ export class QemuHypervisor implements Hypervisor {
     } catch {
       throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `no VM named ${vm} in the OVS data plane`, { vm });
     }
-    if (this.guests.has(vm) || this.busy.has(vm)) throw failed(`VM ${vm} is already booted (or busy) in QEMU`, { vm });
+    if (this.guests.has(vm) || this.destinations.isBusy(vm)) throw failed(`VM ${vm} is already booted (or busy) in QEMU`, { vm });
     if (!this.vmHosts.has(vm)) throw failed(`VM ${vm} has no lab host in the topology`, { vm });
     this.guestFiles();
     const lab = this.dp.lab;
     const nsPort = hostPortName(lab.host(v.host).bridge, v.host);
-    this.busy.add(vm);
+    const unmark = this.destinations.markBusy(vm);
     let plug: HybridPlug | undefined;
     let qemu: QemuProcess | undefined;
     try {
@@ -316,7 +307,7 @@ export class QemuHypervisor implements Hypervisor {
       }
       throw failed(`VM ${vm}: QEMU guest could not be booted: ${errorText(e)}`, { vm, cause: e, ...(serial ? { serial } : {}) });
     } finally {
-      this.busy.delete(vm);
+      unmark();
     }
   }
 
@@ -330,40 +321,12 @@ export class QemuHypervisor implements Hypervisor {
     }
     const g = this.guests.get(vm);
     if (!g) throw new XsiteError('HYPERVISOR_UNKNOWN_VM', `VM ${vm} does not run in QEMU here (boot it first)`, { vm, reason: 'not-booted' });
-    const { switch: toSw, port: toPort } = req.to;
-    const toBridge = this.switchBridges.get(toSw);
-    if (!toBridge) throw failed(`destination switch ${toSw} does not exist`, { vm, switch: toSw });
-    if (!(Number.isInteger(toPort) && toPort >= PORT_MIN && toPort <= PORT_MAX)) {
-      throw failed(`destination port ${toPort} invalid (${PORT_MIN}-${PORT_MAX})`, { vm, switch: toSw, port: toPort });
-    }
-    if (this.busy.has(vm)) throw failed(`VM ${vm} is already being migrated`, { vm });
-    const key = `${toBridge}:${toPort}`;
-    if (this.reserved.has(key)) throw failed(`destination port ${toPort} of ${toSw} is promised to another migration`, { vm, switch: toSw, port: toPort });
-    this.busy.add(vm);
-    this.reserved.add(key);
+    const claim = await this.destinations.claim(vm, req.to);
     try {
-      await this.checkFree(vm, toSw, toBridge, toPort);
       if (req.signal?.aborted) throw aborted(`migration of ${vm} aborted before it started`, req.signal.reason, { vm, phase: 'start' });
-      return await this.run(req, g, toBridge);
+      return await this.run(req, g, claim.bridge);
     } finally {
-      this.busy.delete(vm);
-      this.reserved.delete(key);
-    }
-  }
-
-  /** Throws HYPERVISOR_FAILED when an interface of `bridge` has (or requests) `ofport`. */
-  private async checkFree(vm: string, sw: string, bridge: string, ofport: number): Promise<void> {
-    const lab = this.dp.lab;
-    const ports = (await lab.vsctl('list-ports', bridge)).split('\n').map((s) => s.trim()).filter(Boolean);
-    if (ports.length === 0) return;
-    const got = JSON.parse(await lab.vsctl('--format=json', '--columns=name,ofport,ofport_request', 'list', 'Interface')) as { data: unknown[][] };
-    const on = new Set(ports);
-    for (const row of got.data) {
-      const name = String(row[0]);
-      if (!on.has(name)) continue;
-      if (row[1] === ofport || row[2] === ofport) {
-        throw failed(`destination port ${ofport} of ${sw} (bridge ${bridge}) is in use (interface ${name})`, { vm, switch: sw, port: ofport, interface: name });
-      }
+      claim.release();
     }
   }
 
@@ -562,7 +525,7 @@ export class QemuHypervisor implements Hypervisor {
     const v = this.dp.vm(vm);
     const frames = [gratuitousArp({ mac: v.mac, ip: v.ip }), gratuitousArp({ mac: v.mac, ip: v.ip, op: 'reply' })];
     try {
-      await run('ip', ['netns', 'exec', g.plug.netns, 'python3', '-c', RAW_SEND_PY, g.plug.names.lbVeth, ...frames.map((f) => f.toString('hex'))], { timeoutMs: 15000 });
+      await sendRawFrames(g.plug.netns, g.plug.names.lbVeth, frames);
       return { by: 'driver', ms: undefined };
     } catch (e) {
       this.log(`VM ${vm}: gratuitous ARP failed: ${errorText(e)}`);
