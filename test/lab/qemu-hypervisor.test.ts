@@ -21,6 +21,7 @@ import { OvsDataplane } from '../../src/lab/ovs-dataplane';
 import type { HypervisorProgress } from '../../src/ports/hypervisor';
 import { labSkipReason } from '../support/lab-guard';
 import { qemuSkipReason } from '../support/qemu-guard';
+import { ECHO_STREAM_CLIENT } from '../support/echo-stream-client';
 
 const skip = labSkipReason() || qemuSkipReason();
 const ROOT = path.resolve(__dirname, '../../..');
@@ -51,46 +52,6 @@ const GUEST_IP = '192.168.61.1';
 const ECHO_PORT = 7;
 const HOOK_MS = 80;
 
-/** Paced echo client: `node -e CLIENT host port`; 64 bytes every 10 ms, every echoed byte checked. JSON lines out. */
-const CLIENT = String.raw`
-const net = require('net');
-const [host, port] = process.argv.slice(1);
-const byteAt = (i) => (i * 131 + (i >>> 8)) & 0xff;
-let sent = 0, received = 0, mismatchAt = -1, error = null, closed = false, sending = true;
-let lastData = 0, maxGapMs = 0, t0 = Date.now(), announced = false;
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-const s = net.createConnection({ host, port: Number(port) });
-s.setNoDelay(true);
-s.on('connect', () => { lastData = Date.now(); out({ type: 'connected' }); tick(); });
-s.on('data', (d) => {
-  const now = Date.now();
-  if (sending && received > 0) maxGapMs = Math.max(maxGapMs, now - lastData);
-  lastData = now;
-  for (let k = 0; k < d.length; k++) if (mismatchAt < 0 && d[k] !== byteAt(received + k)) mismatchAt = received + k;
-  received += d.length;
-  if (!announced && received >= 1280) { announced = true; out({ type: 'echoing', received }); }
-  if (!sending && received >= sent) finish();
-});
-s.on('error', (e) => { error = e.code || e.message; });
-s.on('close', () => { closed = true; if (!sending) finish(); });
-function tick() {
-  if (!sending || closed) return;
-  const b = Buffer.alloc(64);
-  for (let k = 0; k < 64; k++) b[k] = byteAt(sent + k);
-  sent += 64;
-  s.write(b);
-  setTimeout(tick, 10);
-}
-let finished = false;
-function finish() {
-  if (finished) return;
-  finished = true;
-  out({ type: 'result', sent, received, mismatchAt, error, closed, maxGapMs, ms: Date.now() - t0 });
-  s.destroy();
-  process.exit(0);
-}
-process.stdin.on('data', () => { sending = false; if (received >= sent) finish(); setTimeout(finish, 10000); });
-`;
 
 const alive = (pid: number): boolean => processCmdline(pid) !== undefined;
 
@@ -180,7 +141,7 @@ describe('QemuHypervisor on Open vSwitch', { skip, concurrency: false }, () => {
     const src = h.guest('web1')!;
 
     // web3's paced echo stream to the guest, running across the migration.
-    client = d.lab.spawn(d.vm('web3').host, [process.execPath, '-e', CLIENT, GUEST_IP, String(ECHO_PORT)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    client = d.lab.spawn(d.vm('web3').host, [process.execPath, '-e', ECHO_STREAM_CLIENT, GUEST_IP, String(ECHO_PORT), '10', '1280'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const messages: Record<string, unknown>[] = [];
     const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
     readline.createInterface({ input: client.stdout! }).on('line', (l) => {

@@ -19,6 +19,7 @@ import { liveMigrate, type MigrationProgress } from '../../src/drivers/hyperviso
 import { QemuProcess } from '../../src/drivers/hypervisor/qemu/qemu-process';
 import { run } from '../../src/lab/exec';
 import { qemuSkipReason } from '../support/qemu-guard';
+import { ECHO_STREAM_CLIENT } from '../support/echo-stream-client';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const GUEST_IP = '10.99.0.5';
@@ -26,53 +27,6 @@ const PEER_IP = '10.99.0.1';
 const MAC = '52:54:00:5a:17:05';
 /** How long the switchover hook holds the paused guest: the reported downtime must include it. */
 const HOOK_MS = 100;
-
-/** The echo client, run inside the namespace: `node -e CLIENT host port`. Prints JSON lines on stdout. */
-const CLIENT = String.raw`
-const net = require('net');
-const [host, port] = process.argv.slice(1);
-const byteAt = (i) => (i * 131 + (i >>> 8)) & 0xff;
-let sent = 0, received = 0, mismatchAt = -1, error = null, closed = false, sending = true;
-let lastData = 0, maxGapMs = 0, t0 = Date.now(), announced = false;
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
-const s = net.createConnection({ host, port: Number(port) });
-s.setNoDelay(true);
-s.on('connect', () => { lastData = Date.now(); out({ type: 'connected' }); tick(); });
-s.on('data', (d) => {
-  const now = Date.now();
-  if (sending && received > 0) maxGapMs = Math.max(maxGapMs, now - lastData);
-  lastData = now;
-  for (let k = 0; k < d.length; k++) {
-    if (mismatchAt < 0 && d[k] !== byteAt(received + k)) mismatchAt = received + k;
-  }
-  received += d.length;
-  if (!announced && received >= 2000) { announced = true; out({ type: 'echoing', received }); }
-  if (!sending && received >= sent) finish();
-});
-s.on('error', (e) => { error = e.code || e.message; });
-s.on('close', () => { closed = true; if (!sending) finish(); });
-function tick() {
-  if (!sending || closed) return;
-  const b = Buffer.alloc(64);
-  for (let k = 0; k < 64; k++) b[k] = byteAt(sent + k);
-  sent += 64;
-  s.write(b);
-  setTimeout(tick, 5);
-}
-let finished = false;
-function finish() {
-  if (finished) return;
-  finished = true;
-  out({ type: 'result', sent, received, mismatchAt, error, closed, maxGapMs, ms: Date.now() - t0 });
-  s.destroy();
-  process.exit(0);
-}
-process.stdin.on('data', () => {
-  sending = false;
-  if (received >= sent) finish();
-  setTimeout(finish, 10000);
-});
-`;
 
 describe('QEMU live migration keeps a TCP session', { skip: qemuSkipReason() }, () => {
   const ns = `xsq${process.pid}`;
@@ -129,7 +83,7 @@ describe('QEMU live migration keeps a TCP session', { skip: qemuSkipReason() }, 
     qemus.push(destination);
 
     // The peer's TCP session to the guest's echo service.
-    client = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', CLIENT, GUEST_IP, '7'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    client = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', ECHO_STREAM_CLIENT, GUEST_IP, '7', '5', '2000'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = readline.createInterface({ input: client.stdout! });
     const messages: Record<string, unknown>[] = [];
     const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
