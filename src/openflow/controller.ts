@@ -22,7 +22,8 @@ export interface ControllerApp {
  * Accepts OpenFlow connections from many switches (TCP listener or any duplex handed to `accept`) and knows each
  * switch by datapath id. A switch that reconnects replaces its old connection, whose pending requests are rejected.
  *
- * Events: `switch` (a connection reached MAIN), `switch_gone` (a MAIN connection closed), `app_error`.
+ * Events: `switch` (a connection reached MAIN), `switch_ready` (every app's `onSwitchReady` for it settled),
+ * `switch_gone` (a MAIN connection closed), `app_error`.
  */
 export class OpenFlowController extends EventEmitter {
   /** Connections in MAIN, by datapath id. */
@@ -30,6 +31,8 @@ export class OpenFlowController extends EventEmitter {
   private readonly apps: ControllerApp[] = [];
   private server: net.Server | undefined;
   private readonly connecting = new Set<SwitchConnection>();
+  /** Connections in MAIN whose apps' ready hooks all settled (what `waitForSwitches` counts). */
+  private readonly ready = new Set<SwitchConnection>();
 
   constructor(private readonly connOptions: ConnectionOptions = {}) {
     super();
@@ -75,6 +78,7 @@ export class OpenFlowController extends EventEmitter {
     });
     conn.once('close', () => {
       this.connecting.delete(conn);
+      this.ready.delete(conn);
       if (this.switches.get(conn.datapathId) === conn) {
         this.switches.delete(conn.datapathId);
         for (const app of this.apps) this.guard(() => app.onSwitchGone?.(conn));
@@ -84,22 +88,25 @@ export class OpenFlowController extends EventEmitter {
     return conn;
   }
 
-  /** Resolves when `count` switches are in MAIN (or rejects after timeoutMs). */
+  /**
+   * Resolves when `count` switches are in MAIN and every app finished its `onSwitchReady` for them (so the flows an
+   * app installs on connect are there before the caller sends traffic), or rejects after timeoutMs.
+   */
   waitForSwitches(count: number, timeoutMs = 10000): Promise<void> {
-    if (this.switches.size >= count) return Promise.resolve();
+    if (this.ready.size >= count) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.off('switch', check);
-        reject(new XsiteError('CONTROLLER_WAIT_TIMEOUT', `${this.switches.size}/${count} switches connected after ${timeoutMs} ms`));
+        this.off('switch_ready', check);
+        reject(new XsiteError('CONTROLLER_WAIT_TIMEOUT', `${this.ready.size}/${count} switches connected and ready after ${timeoutMs} ms`));
       }, timeoutMs);
       const check = () => {
-        if (this.switches.size >= count) {
+        if (this.ready.size >= count) {
           clearTimeout(timer);
-          this.off('switch', check);
+          this.off('switch_ready', check);
           resolve();
         }
       };
-      this.on('switch', check);
+      this.on('switch_ready', check);
     });
   }
 
@@ -121,16 +128,22 @@ export class OpenFlowController extends EventEmitter {
     conn.on('flow_removed', (m: MessageOf<'flow_removed'>) => {
       for (const app of this.apps) this.guard(() => app.onFlowRemoved?.(conn, m));
     });
-    for (const app of this.apps) this.guard(() => app.onSwitchReady?.(conn));
+    const hooks = this.apps.map((app) => this.guard(() => app.onSwitchReady?.(conn)));
+    void Promise.all(hooks).then(() => {
+      if (this.switches.get(conn.datapathId) !== conn || conn.state === 'closed') return;
+      this.ready.add(conn);
+      this.emit('switch_ready', conn);
+    });
   }
 
-  /** An application's failure is reported, never allowed to take the controller down. */
-  private guard(fn: () => void | Promise<void>): void {
+  /** An application's failure is reported, never allowed to take the controller down; resolves when it settled. */
+  private guard(fn: () => void | Promise<void>): Promise<void> {
     try {
       const r = fn();
-      if (r instanceof Promise) r.catch((e: unknown) => this.emit('app_error', e));
+      if (r instanceof Promise) return r.then(() => undefined, (e: unknown) => void this.emit('app_error', e));
     } catch (e) {
       this.emit('app_error', e);
     }
+    return Promise.resolve();
   }
 }

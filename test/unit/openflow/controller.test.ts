@@ -110,3 +110,40 @@ test('controller accepts switches over TLS', async (t) => {
     await controller.close();
   }
 });
+
+test('waitForSwitches resolves only once every app finished getting the switch ready (its flows confirmed)', async () => {
+  const controller = new OpenFlowController();
+  let readyDone = false;
+  controller.use({
+    async onSwitchReady(conn) {
+      await conn.barrier();
+      await new Promise((r) => setTimeout(r, 30));
+      readyDone = true;
+    },
+  });
+  const [a, b] = memoryDuplexPair();
+  new ScriptedSwitch(b, 7n);
+  controller.accept(a);
+  try {
+    await controller.waitForSwitches(1, 3000);
+    assert.equal(readyDone, true, 'traffic sent after waitForSwitches must find the apps\' flows installed');
+  } finally {
+    await controller.close();
+  }
+});
+
+test('an app whose ready hook fails still lets waitForSwitches resolve (the failure is reported as app_error)', async () => {
+  const controller = new OpenFlowController();
+  const errors: unknown[] = [];
+  controller.on('app_error', (e) => errors.push(e));
+  controller.use({ async onSwitchReady() { throw new Error('boom'); } });
+  const [a, b] = memoryDuplexPair();
+  new ScriptedSwitch(b, 8n);
+  controller.accept(a);
+  try {
+    await controller.waitForSwitches(1, 3000);
+    assert.equal(errors.length, 1);
+  } finally {
+    await controller.close();
+  }
+});
