@@ -11,7 +11,9 @@
  *   switch; held frames then go on to the new place. Result: `{ flowMods }`.
  * - `migration.release { migrationId, vm }` (destination): the VM runs at its new place; the destination, which kept
  *   holding frames to it since its switchover (`hold: true`), delivers `frames` (base64, held by the other DCs during
- *   the pause and handed over in their switchover results), then its own. Result: `{ framesHeld }`.
+ *   the pause and handed over in their switchover results), then its own. `settled` (default true): the last release
+ *   of the migration, once the source flipped too; the destination's arrival guards go with it (earlier releases
+ *   keep them for frames still on their way back and forth inside the DC). Result: `{ framesHeld }`.
  * - `migration.abort { migrationId, vm }` (source and destination): the migration was abandoned; no arrival, no hold,
  *   held frames go on to the VM where it still is.
  */

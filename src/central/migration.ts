@@ -248,11 +248,11 @@ export class MigrationService extends EventEmitter {
       rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
       // The destination delivers what it held at once; the source flips once the frames that were on their way to
       // it over the WAN arrived, and hands those over too.
-      framesHeld += await this.release(rec);
+      framesHeld += await this.release(rec, rec.fromDc === rec.toDc);
       if (rec.fromDc !== rec.toDc) {
         await new Promise((r) => setTimeout(r, this.wanGraceMs()));
         flowMods += (await this.pushSwitchover(rec, 'after')).flowMods;
-        framesHeld += await this.release(rec);
+        framesHeld += await this.release(rec, true);
       }
       await this.releaseCopyTuple(rec);
       this.o.directoryChanged?.();
@@ -314,11 +314,14 @@ export class MigrationService extends EventEmitter {
     return Math.max(0, ...this.o.topology.wanLinks.map((l) => l.latencyMs)) + 5;
   }
 
-  /** Tells the destination the VM runs there; resolves with the frames it held and delivered. */
-  private async release(rec: MigrationRecord): Promise<number> {
+  /**
+   * Tells the destination the VM runs there; resolves with the frames it held and delivered. `settled`: the last
+   * release of the migration (the destination drops its arrival guards too).
+   */
+  private async release(rec: MigrationRecord, settled = true): Promise<number> {
     const frames = this.handed.get(rec.id) ?? [];
     this.handed.delete(rec.id);
-    const r = await this.job<{ framesHeld?: number }>(rec.toDc, MIGRATION_RELEASE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm, frames });
+    const r = await this.job<{ framesHeld?: number }>(rec.toDc, MIGRATION_RELEASE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm, frames, settled });
     return typeof r?.framesHeld === 'number' ? r.framesHeld : 0;
   }
 

@@ -104,6 +104,11 @@ export class DcModel {
     readonly incoming: readonly DirectoryVm[] = [],
     /** VMs of this DC being paused for a migration: frames to them go to the controller, which holds them. */
     readonly holding: readonly string[] = [],
+    /**
+     * VMs that arrived from another DC and do not run here yet (from the switchover to the release): the switches of
+     * this DC flipped all at once, so their arrival guards stay (see managers/migration-arrival.ts).
+     */
+    readonly settling: readonly string[] = [],
   ) {
     this.switches = switches;
     this.vns = vns;
@@ -147,19 +152,19 @@ export class DcModel {
 
   /** The same DC with another directory. */
   withVms(vms: readonly DirectoryVm[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding, this.settling);
   }
 
   /** The same DC with another set of cross-site flows. */
   withCrossSite(flows: readonly CrossSiteFlow[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding, this.settling);
   }
 
-  /** The same DC with other migration state (VMs arriving, VMs whose frames are held). */
-  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[] }): DcModel {
+  /** The same DC with other migration state (VMs arriving, VMs whose frames are held, VMs settling). */
+  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[]; settling?: readonly string[] }): DcModel {
     return new DcModel(
       this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways,
-      this.crossSite, [...(m.incoming ?? this.incoming)], [...(m.holding ?? this.holding)],
+      this.crossSite, [...(m.incoming ?? this.incoming)], [...(m.holding ?? this.holding)], [...(m.settling ?? this.settling)],
     );
   }
 

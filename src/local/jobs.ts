@@ -54,7 +54,8 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
   if (job.type === MIGRATION_RELEASE_JOB && isMigrationVmJob(b)) {
     const raw = (b as unknown as { frames?: unknown }).frames;
     const handed = Array.isArray(raw) ? raw.filter((f): f is string => typeof f === 'string').map((f) => Buffer.from(f, 'base64')) : [];
-    return { framesHeld: await app.release(b.vm, handed) };
+    const settled = (b as unknown as { settled?: unknown }).settled !== false;
+    return { framesHeld: await app.release(b.vm, handed, { settled }) };
   }
   if (job.type === MIGRATION_ABORT_JOB && isMigrationVmJob(b)) {
     return { flowMods: mods((await app.abortMigration(b.vm)).values()) };

@@ -287,6 +287,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
   /** A VM migrating into this DC will be plugged into `vm.switch` port `vm.port`: classify its frames there from now on. */
   private async prepareIncomingNow(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
     this.model = this.model.withMigrations({ incoming: [...this.model.incoming.filter((v) => v.name !== vm.name), vm] });
+    // The arrival guard on its new switch sends frames that come early to the controller, which holds them.
+    if (!this.heldFrames.has(vm.name)) this.heldFrames.set(vm.name, []);
     return this.reconcileConnected();
   }
 
@@ -300,25 +302,27 @@ export class LocalController extends EventEmitter implements ControllerApp {
   /**
    * The switchover of a migration in this DC: the directory (the VM at its new place) and the cross-site flows change
    * together, every connected switch is reconciled once (the hold and the arrival state of `vm` end in the same
-   * bundles), then the frames held for `vm` are sent on through the new flows. Resolves with the reports by switch.
+   * bundles), then the frames held for `vm` are sent on through the new flows. A VM arriving from another DC has its
+   * arrival guards (managers/migration-arrival.ts) in place, so every switch flips at once; otherwise switch by switch
+   * from the VM's new switch outwards. Resolves with the reports by switch.
    */
   private async switchoverNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
     // The destination keeps holding frames to the VM (now at its new port) until it runs there (`release`).
     const keep = opts.holdUntilRelease === true;
     const holding = this.model.holding.filter((v) => v !== vm);
     if (keep) holding.push(vm);
+    // A VM arriving from another DC had its arrival guards installed ahead: every switch flips at once.
+    const arriving = keep && this.model.incoming.some((v) => v.name === vm) && !this.model.localVms().some((v) => v.name === vm);
+    const settling = this.model.settling.filter((v) => v !== vm);
+    if (arriving) settling.push(vm);
     this.model = this.model
       .withVms(vms)
       .withCrossSite(crossSite)
-      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding });
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling });
     this.gone.clear();
-    const before = keep ? [] : undefined;
-    if (keep) {
-      // Frames held here before (none normally) wait for the release with the new ones.
-      if (!this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
-    }
-    void before;
-    return this.reconcileConnected(this.anchorOf(vm));
+    // Frames held here before (by the arrival guard) wait for the release with the new ones.
+    if (keep && !this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
+    return this.reconcileConnected(arriving ? undefined : this.anchorOf(vm));
   }
 
   /**
@@ -335,9 +339,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /**
    * The VM runs at its new place in this DC: stop holding its frames, deliver `handed` (held elsewhere, oldest first),
-   * then those held here. Resolves with the number of frames delivered.
+   * then those held here; `settled`: its arrival guards go too (else they stay for frames still bouncing between
+   * switches that flipped at different moments). Resolves with the number of frames delivered.
    */
-  private async releaseNow(vm: string, handed: readonly Buffer[] = []): Promise<number> {
+  private async releaseNow(vm: string, handed: readonly Buffer[] = [], settled = true): Promise<number> {
     const here = this.model.localVms().find((v) => v.name === vm);
     const conn = here !== undefined ? this.connections.get(here.switch!) : undefined;
     let n = 0;
@@ -349,7 +354,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
       this.counters.heldReleased += n;
     } else this.counters.heldDropped += handed.length;
     n += this.heldFor(vm);
-    this.model = this.model.withMigrations({ holding: this.model.holding.filter((v) => v !== vm) });
+    const settling = settled ? this.model.settling.filter((v) => v !== vm) : this.model.settling;
+    this.model = this.model.withMigrations({ holding: this.model.holding.filter((v) => v !== vm), settling });
     await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
     return n;
@@ -357,7 +363,11 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
   private async abortMigrationNow(vm: string): Promise<Map<string, ReconcileReport>> {
-    this.model = this.model.withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding: this.model.holding.filter((v) => v !== vm) });
+    this.model = this.model.withMigrations({
+      incoming: this.model.incoming.filter((v) => v.name !== vm),
+      holding: this.model.holding.filter((v) => v !== vm),
+      settling: this.model.settling.filter((v) => v !== vm),
+    });
     const reports = await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
     return reports;
@@ -495,8 +505,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return this.exclusive(() => this.switchoverNow(vm, vms, crossSite, opts));
   }
 
-  release(vm: string, handed: readonly Buffer[] = []): Promise<number> {
-    return this.exclusive(() => this.releaseNow(vm, handed));
+  release(vm: string, handed: readonly Buffer[] = [], opts: { settled?: boolean } = {}): Promise<number> {
+    return this.exclusive(() => this.releaseNow(vm, handed, opts.settled !== false));
   }
 
   abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {

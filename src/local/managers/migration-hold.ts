@@ -10,6 +10,7 @@ import { FlowBuilder, type FlowSpec } from '../../pipeline/flow-builder';
 import { XSITE_PLAN } from '../../pipeline/table-plan';
 import type { DcModel } from '../dc-model';
 import type { LocalManager } from './manager';
+import { migrationArrivalFlows } from './migration-arrival';
 import { vnMetadata } from './vn-encap';
 
 const ID = XSITE_MANAGERS.idOf('migration');
@@ -36,5 +37,5 @@ export function migrationHoldFlows(model: DcModel, switchName: string): FlowSpec
   return flows;
 }
 
-/** The migration-hold manager. */
-export const migrationHoldManager: LocalManager = { name: 'migration', id: ID, flows: migrationHoldFlows };
+/** The migration manager: the hold, and the arrival guards of VMs migrating in (./migration-arrival.ts). */
+export const migrationHoldManager: LocalManager = { name: 'migration', id: ID, flows: (m, s) => [...migrationHoldFlows(m, s), ...migrationArrivalFlows(m, s)] };
