@@ -15,7 +15,9 @@
  *   datapath patch ports are optimised into a single datapath action), and they can be captured with tcpdump;
  * - TX checksum offload is off on every veth end (through userspace OVS, TCP fails while ping works otherwise);
  * - bridges with a TCP controller target are pointed at `unix:<dir>/ctl-N.sock` served by a relay process in the root
- *   namespace (controller-relay.ts), since the switch namespace has its own loopback.
+ *   namespace (controller-relay.ts), since the switch namespace has its own loopback; a `unix:PATH` target outside the
+ *   lab directory gets a symbolic link `<dir>/ctl-N.sock` to it (vswitchd connects only to sockets in its run
+ *   directory), no relay.
  *
  * state.json lists every resource BEFORE it is created, so `Lab.down(dir)` cleans up even after a crash, and
  * {@link leftovers} / {@link removeLeftovers} find anything with the xsite prefix.
@@ -433,6 +435,20 @@ async function build(topo: ValidTopology, state: LabState, record: (r: LabResour
   let n = 0;
   for (const b of topo.bridges) {
     if (!b.controller) continue;
+    if (b.controller.startsWith('unix:') && path.dirname(b.controller.slice(5)) !== dir) {
+      // vswitchd connects only to Unix sockets in its run directory (anything else could be a remote exploit, it
+      // says): a link there to the controller's socket.
+      let local = targets.get(b.controller);
+      if (!local) {
+        n++;
+        const link = path.join(dir, `ctl-${n}.sock`);
+        fs.symlinkSync(path.resolve(b.controller.slice(5)), link);
+        local = `unix:${link}`;
+        targets.set(b.controller, local);
+      }
+      state.controllers[b.name] = local;
+      continue;
+    }
     if (!b.controller.startsWith('tcp:')) {
       state.controllers[b.name] = b.controller;
       continue;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -30,6 +31,7 @@ export class OpenFlowController extends EventEmitter {
   readonly switches = new Map<bigint, SwitchConnection>();
   private readonly apps: ControllerApp[] = [];
   private server: net.Server | undefined;
+  private socketPath: string | undefined;
   private readonly connecting = new Set<SwitchConnection>();
   /** Connections in MAIN whose apps' ready hooks all settled (what `waitForSwitches` counts). */
   private readonly ready = new Set<SwitchConnection>();
@@ -61,6 +63,27 @@ export class OpenFlowController extends EventEmitter {
         reject(new XsiteError('CONTROLLER_LISTEN_FAILED', `cannot listen on ${host}:${port}: ${e.code ?? e.message}`)),
       );
       server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
+    });
+  }
+
+  /**
+   * Listens on a Unix socket at `socketPath` (a stale socket file there is replaced); switches connect with the target
+   * `unix:PATH` (Open vSwitch's `set-controller`). Unlike loopback TCP it reaches across network namespaces, so a
+   * vswitchd in its own namespace needs no relay. The file is removed on close.
+   */
+  listenUnix(socketPath: string): Promise<void> {
+    if (this.server) return Promise.reject(new XsiteError('CONTROLLER_ALREADY_LISTENING', 'already listening'));
+    try {
+      if (fs.statSync(socketPath).isSocket()) fs.unlinkSync(socketPath);
+    } catch {
+      /* nothing there */
+    }
+    const server = net.createServer((sock) => this.accept(sock));
+    this.server = server;
+    this.socketPath = socketPath;
+    return new Promise((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(new XsiteError('CONTROLLER_LISTEN_FAILED', `cannot listen on ${socketPath}: ${e.code ?? e.message}`)));
+      server.listen(socketPath, () => resolve());
     });
   }
 
@@ -116,6 +139,10 @@ export class OpenFlowController extends EventEmitter {
     const server = this.server;
     this.server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (this.socketPath !== undefined) {
+      fs.rmSync(this.socketPath, { force: true });
+      this.socketPath = undefined;
+    }
   }
 
   private bind(conn: SwitchConnection): void {

@@ -5,6 +5,9 @@
  * emulator, `net`) or over TCP to one listener per data center (`tcp`: Open vSwitch bridges of the lab). The
  * migration demo and benchmark run on it, with the `sim` hypervisor in the emulator or `netns` / `qemu` on the lab.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CrossSiteService } from '../central/cross-site';
 import { Directory } from '../central/directory';
 import { MigrationService } from '../central/migration';
@@ -36,11 +39,12 @@ export interface InProcessControllers {
 export interface InProcessOptions {
   topology: Topology;
   /**
-   * How the switches reach the controllers: the emulator's switches over in-memory connections, or `tcp`: each data
-   * center's controller listens on 127.0.0.1 and `connect` is called with the target of each DC's bridges
-   * (`tcp:127.0.0.1:PORT`); it brings the switches up (e.g. {@link OvsDataplane.up}) and resolves when they are.
+   * How the switches reach the controllers: the emulator's switches over in-memory connections, or `socket`: each
+   * data center's controller listens on a Unix socket of its own (a private temporary directory) and the function is
+   * called with the target of each DC's bridges (`unix:PATH`, which reaches a vswitchd in another network namespace
+   * without a relay process); it brings the switches up (e.g. {@link OvsDataplane.up}) and resolves when they are.
    */
-  switches: { net: EmulatedNetwork } | { tcp: (controllerFor: (dc: string) => string) => Promise<void> };
+  switches: { net: EmulatedNetwork } | { socket: (controllerFor: (dc: string) => string) => Promise<void> };
   /** The hypervisor, or a function that returns it on first use (when it needs the switches that `tcp` brings up). */
   hypervisor: Hypervisor | (() => Hypervisor);
   /** Idle timeout of gateway NAT flows, seconds. */
@@ -91,8 +95,10 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
     locals.set(dc.name, lc);
     controllers.set(dc.name, of);
   }
+  let socketDir: string | undefined;
   const close = async () => {
     for (const of of controllers.values()) await of.close();
+    if (socketDir !== undefined) fs.rmSync(socketDir, { recursive: true, force: true });
     await store.close();
   };
   try {
@@ -103,9 +109,14 @@ export async function startInProcessControllers(o: InProcessOptions): Promise<In
         return b;
       });
     } else {
-      const ports = new Map<string, number>();
-      for (const [dc, of] of controllers) ports.set(dc, await of.listen(0, '127.0.0.1'));
-      await o.switches.tcp((dc) => `tcp:127.0.0.1:${ports.get(dc)}`);
+      socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xsite-of-'));
+      const paths = new Map<string, string>();
+      for (const [dc, of] of controllers) {
+        const p = path.join(socketDir, `${paths.size + 1}.sock`);
+        await of.listenUnix(p);
+        paths.set(dc, p);
+      }
+      await o.switches.socket((dc) => `unix:${paths.get(dc)}`);
     }
     await Promise.all([...locals.values()].map((l) => l.waitForSwitches(15_000)));
   } catch (e) {

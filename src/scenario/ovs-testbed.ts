@@ -1,7 +1,7 @@
 /**
  * The migration testbed on real Open vSwitch: the topology built as a lab (src/lab/ovs-dataplane.ts: one userspace
  * bridge per switch, VMs as network namespaces), the controllers in this process, each data center's listening on
- * TCP for its bridges, and the `netns` hypervisor (the VM's namespace moves, its processes frozen during the pause)
+ * a Unix socket for its bridges (no relay process between vswitchd and the controller), and the `netns` hypervisor (the VM's namespace moves, its processes frozen during the pause)
  * or the `qemu` hypervisor (the VMs named in `guests` run as QEMU guests plugged into the bridges). Every VM runs a
  * TCP echo service on port 7 (the QEMU guest's own); probes are ICMP echoes from the peer's namespace, counted at
  * the sender; TCP sessions are paced echo streams (src/lab/namespace-traffic.ts).
@@ -50,7 +50,7 @@ export async function startOvsTestbed(o: OvsTestbedOptions): Promise<MigrationTe
     natIdleTimeoutS: o.natIdleTimeoutS ?? 30,
     hypervisor: () => hv!,
     switches: {
-      tcp: async (controllerFor) => {
+      socket: async (controllerFor) => {
         dp = await OvsDataplane.up(topo, { controllerFor, log: (m) => log(`lab: ${m}`) });
       },
     },

@@ -147,3 +147,33 @@ test('an app whose ready hook fails still lets waitForSwitches resolve (the fail
     await controller.close();
   }
 });
+
+test('listenUnix: switches connect over a Unix socket (a stale file is replaced); close removes the file', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xsite-of-'));
+  const sockPath = path.join(dir, 'ctl.sock');
+  // A socket file left behind by a process that died.
+  const { spawnSync } = await import('node:child_process');
+  spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sockPath)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  assert.ok(fs.existsSync(sockPath), 'the stale socket file is there');
+  const controller = new OpenFlowController();
+  const socks: net.Socket[] = [];
+  try {
+    await controller.listenUnix(sockPath);
+    for (const dpid of [11n, 12n]) {
+      const s = net.connect(sockPath);
+      socks.push(s);
+      new ScriptedSwitch(s, dpid);
+    }
+    await controller.waitForSwitches(2, 3000);
+    assert.deepEqual([...controller.switches.keys()].sort(), [11n, 12n]);
+    await assert.rejects(controller.listenUnix(sockPath), { code: 'CONTROLLER_ALREADY_LISTENING' });
+  } finally {
+    for (const s of socks) s.destroy();
+    await controller.close();
+  }
+  assert.equal(fs.existsSync(sockPath), false);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
