@@ -48,6 +48,18 @@ export interface CrossSiteCounters {
   removeJobs: number;
 }
 
+/** What {@link CrossSiteService.resetupForVm} did. */
+export interface ResetupResult {
+  /** The VM's flows as they are set up now (their new tuples), and the ids of those closed (now inside one DC). */
+  flows: CrossSiteFlow[];
+  closed: string[];
+  /** Tuples taken and given back. */
+  allocated: number;
+  released: number;
+  /** Flows that took the tuple reserved for them ahead (stageMove). */
+  adopted: string[];
+}
+
 /** Events: `opened` (CrossSiteFlow), `closed` (flowId, reason 'idle' | 'stale'), `error` never (failures are counted). */
 export class CrossSiteService extends EventEmitter {
   readonly counters: CrossSiteCounters = { opened: 0, openFailed: 0, closedIdle: 0, closedStale: 0, installJobs: 0, removeJobs: 0 };
@@ -208,13 +220,38 @@ export class CrossSiteService extends EventEmitter {
   }
 
   /**
+   * Ahead of a move of `vm` to DC `toDc` (a migration, before its pause): for every open flow of the VM that stays
+   * cross-site after the move, reserves the tuple its new gateways will use under the id `${stageKey}|${flowId}`
+   * (Directory.reserveTuple) and returns the flow as it will be set up then, so that the DCs can install ahead what
+   * does not touch live traffic (the NAT flows of the new tuples). {@link resetupForVm} adopts the reserved tuples.
+   */
+  async stageMove(vm: string, toDc: string, stageKey: string): Promise<{ flows: CrossSiteFlow[]; staged: Map<string, string> }> {
+    const flows: CrossSiteFlow[] = [];
+    const staged = new Map<string, string>();
+    for (const rec of await this.store.listFlows({ state: 'open', vm })) {
+      const ends = await this.endsOf(rec);
+      if (ends === undefined) continue;
+      const moved = (e: CrossSiteFlow['a']) => (e.vm === vm ? { ...e, dc: toDc } : e);
+      const a = moved(ends.a);
+      const b = moved(ends.b);
+      if (a.dc === b.dc) continue;
+      const dcOf = (name: string) => (a.vm === name ? a.dc : b.dc);
+      const stagedId = `${stageKey}|${rec.id}`;
+      const tuple = await this.directory.reserveTuple(stagedId, rec.protocol, dcOf(rec.srcVm), dcOf(rec.dstVm));
+      staged.set(rec.id, stagedId);
+      flows.push({ ...toCrossSiteFlow({ ...rec, tuple }, a, b), gen: `${this.epoch}.staged` });
+    }
+    return { flows, staged };
+  }
+
+  /**
    * A VM moved (a migration's switchover): every open flow of it gets a tuple for its new pair of gateways (the old
    * one released in the same transaction) and a new set-up generation, or is closed when both ends are now in one
    * DC. Nothing is sent to the DCs: the caller ships the new flows with its switchover. Resolves with the flows set up
    * again, the ids closed, and the tuple counts.
    */
-  async resetupForVm(vm: string): Promise<{ flows: CrossSiteFlow[]; closed: string[]; allocated: number; released: number }> {
-    const out = { flows: [] as CrossSiteFlow[], closed: [] as string[], allocated: 0, released: 0 };
+  async resetupForVm(vm: string, staged: ReadonlyMap<string, string> = new Map()): Promise<ResetupResult> {
+    const out: ResetupResult = { flows: [], closed: [], allocated: 0, released: 0, adopted: [] };
     for (const rec of await this.store.listFlows({ state: 'open', vm })) {
       await this.serial(rec.id, async () => {
         const now = await this.store.getFlow(rec.id);
@@ -230,8 +267,10 @@ export class CrossSiteService extends EventEmitter {
           this.emit('closed', rec.id, 'stale');
           return;
         }
-        const again = await this.directory.openFlow({ id: rec.id, protocol: now.protocol, srcVm: now.srcVm, dstVm: now.dstVm });
+        const adopt = staged.get(rec.id);
+        const again = await this.directory.openFlow({ id: rec.id, protocol: now.protocol, srcVm: now.srcVm, dstVm: now.dstVm }, adopt !== undefined ? { adopt } : {});
         const after = await this.store.getNatTuple(rec.id);
+        if (adopt !== undefined && (await this.store.getNatTuple(adopt)) === undefined) out.adopted.push(rec.id);
         if (held !== undefined && (after === undefined || after.srcGateway !== held.srcGateway || after.dstGateway !== held.dstGateway)) out.released++;
         if (after !== undefined && (held === undefined || after.srcGateway !== held.srcGateway || after.dstGateway !== held.dstGateway)) out.allocated++;
         const gen = `${this.epoch}.${++this.seq}`;

@@ -15,7 +15,7 @@
  */
 import { XsiteError, isXsiteError } from '../core/errors';
 import type { Topology } from '../emulator/topology/model';
-import type { FlowFilter, FlowRecord, NatProtocol } from '../model/flow';
+import type { FlowFilter, FlowRecord, NatProtocol, NatTuple } from '../model/flow';
 import type { HostRecord, VmRecord } from '../model/intent';
 import type { Store, StoreTx, VmFilter } from '../ports/store';
 import { NatAllocator } from './nat-allocator';
@@ -227,9 +227,10 @@ export class Directory {
    * Records an open flow (cross-site: with its NAT tuple, in the same transaction). Idempotent: an open flow with the
    * same id and VMs is touched and returned with the same tuple; a closed one is reopened. If a VM moved since, a
    * tuple for the old gateways is released and one for the current gateways allocated (none when now in one DC).
-   * `FLOW_CONFLICT` if the id names other VMs or another protocol.
+   * `FLOW_CONFLICT` if the id names other VMs or another protocol. `adopt`: the staging id of a tuple reserved ahead
+   * for the current gateways ({@link reserveTuple}); the flow takes that tuple instead of a new one.
    */
-  openFlow(req: OpenFlowRequest): Promise<FlowRecord> {
+  openFlow(req: OpenFlowRequest, opts: { adopt?: string } = {}): Promise<FlowRecord> {
     return this.store.transaction(async (tx) => {
       const src = await this.locateIn(tx, req.srcVm);
       const dst = await this.locateIn(tx, req.dstVm);
@@ -264,10 +265,28 @@ export class Directory {
       const held = await tx.getNatTuple(req.id);
       const gws = src.dc !== dst.dc ? [await this.gatewayOf(tx, src.dc), await this.gatewayOf(tx, dst.dc)] : undefined;
       if (held && (!gws || held.srcGateway !== gws[0] || held.dstGateway !== gws[1])) await this.allocator.releaseIn(tx, req.id);
+      const reserved = gws && opts.adopt !== undefined ? await tx.getNatTuple(opts.adopt) : undefined;
+      if (reserved && reserved.srcGateway === gws![0] && reserved.dstGateway === gws![1] && reserved.protocol === req.protocol) {
+        await this.allocator.releaseIn(tx, req.id);
+        await this.allocator.transferIn(tx, opts.adopt!, req.id);
+      }
       if (gws) {
         flow.tuple = await this.allocator.allocateIn(tx, { protocol: req.protocol, srcGateway: gws[0]!, dstGateway: gws[1]!, flowId: req.id });
       }
       return flow;
+    });
+  }
+
+  /**
+   * Reserves, under the id `stagedId`, the tuple a flow between a VM in `srcDc` and one in `dstDc` will need (their
+   * gateways, as {@link openFlow} allocates it), e.g. ahead of a migration that moves one of its VMs there.
+   * Idempotent for one id; released like any tuple (NatAllocator.release) or taken over with `openFlow(.., { adopt })`.
+   */
+  reserveTuple(stagedId: string, protocol: NatProtocol, srcDc: string, dstDc: string): Promise<NatTuple> {
+    return this.store.transaction(async (tx) => {
+      const srcGateway = await this.gatewayOf(tx, srcDc);
+      const dstGateway = await this.gatewayOf(tx, dstDc);
+      return this.allocator.allocateIn(tx, { protocol, srcGateway, dstGateway, flowId: stagedId });
     });
   }
 

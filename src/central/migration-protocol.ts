@@ -14,6 +14,9 @@
  *   the pause and handed over in their switchover results), then its own. `settled` (default true): the last release
  *   of the migration, once the source flipped too; the destination's arrival guards go with it (earlier releases
  *   keep them for frames still on their way back and forth inside the DC). Result: `{ framesHeld }`.
+ * - `migration.stage { migrationId, vm, flows }` (the DCs at either end of the VM's cross-site flows after the move):
+ *   the flows as the switchover will set them up (tuples reserved ahead), before the pause; the gateways install the
+ *   NAT flows no live packet matches yet. An empty list unstages. Result: `{ flowMods }`.
  * - `migration.abort { migrationId, vm }` (source and destination): the migration was abandoned; no arrival, no hold,
  *   held frames go on to the VM where it still is.
  */
@@ -25,6 +28,7 @@ export const MIGRATION_HOLD_JOB = 'migration.hold';
 export const MIGRATION_SWITCHOVER_JOB = 'migration.switchover';
 export const MIGRATION_ABORT_JOB = 'migration.abort';
 export const MIGRATION_RELEASE_JOB = 'migration.release';
+export const MIGRATION_STAGE_JOB = 'migration.stage';
 
 /** A VM at a given place, as the destination DC must know it. */
 export interface PreparedVm {
@@ -80,4 +84,14 @@ export function isMigrationVmJob(x: unknown): x is MigrationVmJob {
 
 export function isMigrationSwitchoverJob(x: unknown): x is MigrationSwitchoverJob {
   return isMigrationVmJob(x) && Array.isArray((x as unknown as MigrationSwitchoverJob).vms) && Array.isArray((x as unknown as MigrationSwitchoverJob).crossSite) && (x as unknown as MigrationSwitchoverJob).crossSite.every(isCrossSiteFlow);
+}
+
+export interface MigrationStageJob {
+  migrationId: string;
+  vm: string;
+  flows: CrossSiteFlow[];
+}
+
+export function isMigrationStageJob(x: unknown): x is MigrationStageJob {
+  return isMigrationVmJob(x) && Array.isArray((x as unknown as MigrationStageJob).flows) && (x as unknown as MigrationStageJob).flows.every(isCrossSiteFlow);
 }

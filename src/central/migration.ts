@@ -5,11 +5,14 @@
  *  pre-migration   the request is checked; the copy stream's path gets its NAT tuple (source gateway -> destination
  *                  gateway, cross-DC only); the destination DC classifies the VM's frames at its new port ahead.
  *  migration       the hypervisor copies memory while the VM runs (progress is journaled and emitted). Once pre-copy
- *                  converged the source DC starts holding frames sent to the VM (`migration.hold`), then the VM
- *                  pauses; in the pause (`beforeSwitchover`) the switchover runs: the directory moves the VM, its
- *                  cross-site flows get tuples for their new gateways, and every DC of its VN applies the new state in
- *                  one bundle per switch, the destination first (make before break); the source then sends the
- *                  held frames on to the new place.
+ *                  converged, the VM's cross-site flows get the tuples of their new gateways reserved, and the DCs at
+ *                  their ends install the NAT flows of those tuples that no live packet matches yet (`migration.stage`);
+ *                  the source DC starts holding frames sent to the VM (`migration.hold`), then the VM pauses. In the
+ *                  pause (`beforeSwitchover`) the switchover runs: the directory moves the VM, its cross-site flows
+ *                  take the reserved tuples, and every DC of its VN except the source applies the new state in one
+ *                  bundle per switch: all at once when everything was staged (the destination's arrival guards turn
+ *                  a half-flipped fabric's drops into forwarding), else the destination first (make before break).
+ *                  The source flips once the VM runs at the destination and hands the frames it held over.
  *  post-migration  the VM runs at the destination and announced itself; the copy tuple is released; figures recorded.
  *
  * Any failure before the switchover rolls back: the hypervisor leaves the VM running at the source, the DCs drop the
@@ -38,6 +41,7 @@ import {
   MIGRATION_HOLD_JOB,
   MIGRATION_PREPARE_JOB,
   MIGRATION_RELEASE_JOB,
+  MIGRATION_STAGE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
   type PreparedVm,
@@ -74,6 +78,8 @@ export class MigrationService extends EventEmitter {
   private readonly lastProgressWrite = new Map<string, number>();
   /** Frames the DCs held during a migration's pause, to hand to the destination with the release (base64). */
   private readonly handed = new Map<string, string[]>();
+  /** Tuples reserved ahead of each migration's pause (flow id -> staging id) and the DCs that staged its flows. */
+  private readonly staged = new Map<string, { tuples: Map<string, string>; dcs: string[] }>();
   private networkTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: MigrationServiceOptions) {
@@ -161,6 +167,7 @@ export class MigrationService extends EventEmitter {
       if (loc !== undefined && loc.host.name === rec.toHost) {
         await this.pushSwitchover(rec, 'all').catch(() => undefined);
         await this.release(rec).catch(() => undefined);
+        await this.releaseStaged(rec).catch(() => undefined);
         out.push(await this.finish(rec, 'completed', { code: 'MIGRATION_RECOVERED', message: 'completed after a central restart' }));
       } else {
         out.push(await this.rollback(rec, new XsiteError('MIGRATION_INTERRUPTED', 'central restarted during the migration; rolled back')));
@@ -224,6 +231,7 @@ export class MigrationService extends EventEmitter {
         onProgress: (p) => void this.progress(rec, p),
         beforePause: async () => {
           setUnlock(await this.networkSection());
+          await this.stage(rec);
           await this.job(rec.fromDc, MIGRATION_HOLD_JOB, rec.id, { migrationId: rec.id, vm: rec.vm });
           // Frames the switch sent to the VM just before the hold took effect are still on the wire: let them land
           // while the VM runs.
@@ -236,9 +244,13 @@ export class MigrationService extends EventEmitter {
           await this.o.store.transaction(async (tx) => {
             await tx.setVmHost(rec.vm, rec.toHost, rec.toPort);
           });
-          const re = await this.o.crossSite.resetupForVm(rec.vm);
+          const staged = this.staged.get(rec.id);
+          const re = await this.o.crossSite.resetupForVm(rec.vm, staged?.tuples);
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
-          ({ flowMods } = await this.pushSwitchover(rec, 'pause'));
+          // Every flow took the tuple whose NAT flows the gateways installed ahead: the peers may flip together with
+          // the destination (what they send arrives on flows that are there already).
+          const together = staged !== undefined && re.flows.every((f) => re.adopted.includes(f.id));
+          ({ flowMods } = await this.pushSwitchover(rec, 'pause', together));
           switchoverMs = performance.now() - t0;
         },
       });
@@ -255,6 +267,7 @@ export class MigrationService extends EventEmitter {
         framesHeld += await this.release(rec, true);
       }
       await this.releaseCopyTuple(rec);
+      await this.releaseStaged(rec);
       this.o.directoryChanged?.();
       rec.result = {
         totalMs: result.totalMs,
@@ -273,6 +286,7 @@ export class MigrationService extends EventEmitter {
         await this.pushSwitchover(rec, 'all').catch(() => undefined);
         await this.release(rec).catch(() => undefined);
         await this.releaseCopyTuple(rec).catch(() => undefined);
+        await this.releaseStaged(rec).catch(() => undefined);
         return this.finish(rec, 'completed', errorOf(e));
       }
       return this.rollback(rec, e);
@@ -281,11 +295,12 @@ export class MigrationService extends EventEmitter {
 
   /**
    * Sends the switchover to the DCs of the VM's VN. `pause` (in the hypervisor's pause): the destination first (make
-   * before break), then the other DCs except the source. `after` (the VM runs at the destination): the source, once
+   * before break), then the other DCs except the source; with `together` (the new tuples' NAT flows and the
+   * destination's arrival guards are in place) all of them at once. `after` (the VM runs at the destination): the source, once
    * the frames that were on their way to it over the WAN arrived (it holds them, with those of its own senders, and
    * hands them over for the destination). `all`: both, for recovery. Resolves with what the DCs did.
    */
-  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all'): Promise<MigrationSwitchoverResult> {
+  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all', together = false): Promise<MigrationSwitchoverResult> {
     const loc = await this.o.directory.vmByName(rec.vm);
     const dcs = await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn);
     for (const d of [rec.fromDc, rec.toDc]) if (!dcs.includes(d)) dcs.push(d);
@@ -301,8 +316,12 @@ export class MigrationService extends EventEmitter {
     };
     const sourceLast = rec.fromDc !== rec.toDc;
     if (part !== 'after') {
-      add(await send(rec.toDc));
-      for (const r of await Promise.all(dcs.filter((d) => d !== rec.toDc && !(sourceLast && d === rec.fromDc)).map(send))) add(r);
+      const others = dcs.filter((d) => d !== rec.toDc && !(sourceLast && d === rec.fromDc));
+      if (together) for (const r of await Promise.all([rec.toDc, ...others].map(send))) add(r);
+      else {
+        add(await send(rec.toDc));
+        for (const r of await Promise.all(others.map(send))) add(r);
+      }
     }
     if (part !== 'pause' && sourceLast) add(await send(rec.fromDc));
     this.handed.set(rec.id, [...(this.handed.get(rec.id) ?? []), ...total.frames!]);
@@ -328,11 +347,41 @@ export class MigrationService extends EventEmitter {
   private async rollback(rec: MigrationRecord, cause: unknown): Promise<MigrationRecord> {
     try {
       rec = await this.transition(rec, 'rolling-back', (r) => (r.error = errorOf(cause)));
-      await Promise.all([...new Set([rec.fromDc, rec.toDc])].map((dc) => this.job(dc, MIGRATION_ABORT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm })));
+      // The DCs that may have staged flows for the move too (after a central restart the list is gone: every DC of
+      // the VM's VN).
+      const loc = await this.o.directory.vmByName(rec.vm).catch(() => undefined);
+      const vnDcs = loc !== undefined ? await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn) : [];
+      const dcs = new Set([rec.fromDc, rec.toDc, ...(this.staged.get(rec.id)?.dcs ?? vnDcs)]);
+      await Promise.all([...dcs].map((dc) => this.job(dc, MIGRATION_ABORT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm })));
       await this.releaseCopyTuple(rec);
+      await this.releaseStaged(rec);
       return await this.finish(rec, 'rolled-back', errorOf(cause));
     } catch (e) {
       return this.finish(rec, 'failed', errorOf(e));
+    }
+  }
+
+  /**
+   * Before the pause of a move to another DC: reserves the tuples the VM's cross-site flows will use after it
+   * (CrossSiteService.stageMove) and has the DCs at their ends install the NAT flows no live packet matches yet.
+   */
+  private async stage(rec: MigrationRecord): Promise<void> {
+    if (rec.fromDc === rec.toDc) return;
+    const { flows, staged } = await this.o.crossSite.stageMove(rec.vm, rec.toDc, stageKey(rec.id));
+    const byDc = new Map<string, typeof flows>();
+    for (const f of flows) for (const dc of new Set([f.a.dc, f.b.dc])) byDc.set(dc, [...(byDc.get(dc) ?? []), f]);
+    this.staged.set(rec.id, { tuples: staged, dcs: [...byDc.keys()] });
+    await Promise.all([...byDc].map(([dc, fs]) => this.job(dc, MIGRATION_STAGE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm, flows: fs })));
+  }
+
+  /** Gives back the tuples reserved for a migration that no flow took (found in the store after a restart too). */
+  private async releaseStaged(rec: MigrationRecord): Promise<void> {
+    this.staged.delete(rec.id);
+    const prefix = `${stageKey(rec.id)}|`;
+    for (const t of await this.o.store.listNatTuples()) {
+      if (!t.flowId.startsWith(prefix)) continue;
+      if ((await this.o.directory.allocator.release(t.flowId)) === undefined) continue;
+      rec.nat = { allocated: (rec.nat?.allocated ?? 0) + 1, released: (rec.nat?.released ?? 0) + 1 };
     }
   }
 
@@ -419,6 +468,11 @@ export class MigrationService extends EventEmitter {
 
 /** Wait between the hold taking effect and the pause (frames already sent to the VM land meanwhile). */
 export const HOLD_SETTLE_MS = 5;
+
+/** The prefix of the ids under which tuples are reserved ahead of a migration's pause (`<prefix>|<flow id>`). */
+export function stageKey(migrationId: string): string {
+  return `stage|${migrationId}`;
+}
 
 /** The flow id under which a migration's copy-stream tuple is allocated. */
 export function copyFlowId(migrationId: string): string {

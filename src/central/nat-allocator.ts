@@ -186,6 +186,20 @@ export class NatAllocator {
     return toTuple(t);
   }
 
+  /**
+   * Hands the tuple of flow `from` to flow `to` (same IPs, port and pool; nothing is freed or taken), inside the
+   * caller's transaction: a tuple reserved ahead under a staging id becomes the flow's own. NAT_NO_TUPLE when `from`
+   * holds none, NAT_FLOW_CONFLICT when `to` already holds one.
+   */
+  async transferIn(tx: StoreTx, from: string, to: string): Promise<NatTuple> {
+    const t = await tx.getNatTuple(from);
+    if (!t) throw new XsiteError('NAT_NO_TUPLE', `flow ${from} holds no NAT tuple`, { flowId: from });
+    if (await tx.getNatTuple(to)) throw new XsiteError('NAT_FLOW_CONFLICT', `flow ${to} already holds a tuple`, { flowId: to });
+    await tx.deleteNatTuple(from);
+    await tx.insertNatTuple({ ...t, flowId: to });
+    return toTuple(t);
+  }
+
   private async gateway(tx: StoreTx, name: string): Promise<GatewayRecord> {
     const g = await tx.getGateway(name);
     if (!g) throw new XsiteError('GATEWAY_NOT_FOUND', `no gateway ${name}`, { gateway: name });

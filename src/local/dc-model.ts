@@ -109,6 +109,11 @@ export class DcModel {
      * this DC flipped all at once, so their arrival guards stay (see managers/migration-arrival.ts).
      */
     readonly settling: readonly string[] = [],
+    /**
+     * Cross-site flows as a migration of one of their VMs will set them up (new tuples), ahead of its pause: the
+     * gateway installs what does not touch live traffic (see managers/gateway-nat.ts).
+     */
+    readonly staged: readonly CrossSiteFlow[] = [],
   ) {
     this.switches = switches;
     this.vns = vns;
@@ -152,19 +157,19 @@ export class DcModel {
 
   /** The same DC with another directory. */
   withVms(vms: readonly DirectoryVm[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding, this.settling);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding, this.settling, this.staged);
   }
 
   /** The same DC with another set of cross-site flows. */
   withCrossSite(flows: readonly CrossSiteFlow[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding, this.settling);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding, this.settling, this.staged);
   }
 
-  /** The same DC with other migration state (VMs arriving, VMs whose frames are held, VMs settling). */
-  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[]; settling?: readonly string[] }): DcModel {
+  /** The same DC with other migration state (VMs arriving, VMs whose frames are held, VMs settling, staged flows). */
+  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[]; settling?: readonly string[]; staged?: readonly CrossSiteFlow[] }): DcModel {
     return new DcModel(
       this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways,
-      this.crossSite, [...(m.incoming ?? this.incoming)], [...(m.holding ?? this.holding)], [...(m.settling ?? this.settling)],
+      this.crossSite, [...(m.incoming ?? this.incoming)], [...(m.holding ?? this.holding)], [...(m.settling ?? this.settling)], [...(m.staged ?? this.staged)],
     );
   }
 

@@ -6,12 +6,14 @@
 import { isNatInstallJob, isNatRemoveJob, NAT_INSTALL_JOB, NAT_REMOVE_JOB } from '../central/cross-site-protocol';
 import {
   isMigrationPrepareJob,
+  isMigrationStageJob,
   isMigrationSwitchoverJob,
   isMigrationVmJob,
   MIGRATION_ABORT_JOB,
   MIGRATION_HOLD_JOB,
   MIGRATION_PREPARE_JOB,
   MIGRATION_RELEASE_JOB,
+  MIGRATION_STAGE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
 } from '../central/migration-protocol';
@@ -41,6 +43,9 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
   }
   if (job.type === MIGRATION_PREPARE_JOB && isMigrationPrepareJob(b)) {
     return { flowMods: mods((await app.prepareIncoming(b.vm)).values()) };
+  }
+  if (job.type === MIGRATION_STAGE_JOB && isMigrationStageJob(b)) {
+    return { flowMods: mods((await app.stage(b.vm, b.flows)).values()) };
   }
   if (job.type === MIGRATION_HOLD_JOB && isMigrationVmJob(b)) {
     return { flowMods: mods((await app.hold(b.vm)).values()) };

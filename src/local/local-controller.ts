@@ -7,8 +7,8 @@
  * the only part that does I/O.
  */
 import { EventEmitter } from 'node:events';
-import { OFP_NO_BUFFER, OFPP, OFPRR } from '../codec/openflow/constants';
-import type { Action, MessageOf } from '../codec/openflow/types';
+import { OFP_NO_BUFFER, OFPP, OFPRR, OFPVID_PRESENT } from '../codec/openflow/constants';
+import type { Action, Match, MessageOf } from '../codec/openflow/types';
 import { IPPROTO, tryParsePacket } from '../codec/packet';
 import type { FlowOpenRequest, FlowReopenRequest } from '../central/cross-site-protocol';
 import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
@@ -278,6 +278,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** Frames held for VMs being paused, by VM name: the frame and the port it came in on. */
   private readonly heldFrames = new Map<string, { switch: string; inPort: number; data: Buffer }[]>();
+  /** Cross-site flows staged for the migration of each VM (DcModel.staged is their union). */
+  private readonly stagedFor = new Map<string, readonly CrossSiteFlow[]>();
 
   /** Frames held now for `vm` (a copy). */
   heldFor(vm: string): number {
@@ -300,6 +302,25 @@ export class LocalController extends EventEmitter implements ControllerApp {
   }
 
   /**
+   * The cross-site flows of `vm` as its migration will set them up (new tuples): the gateway installs their NAT flows
+   * that no live packet matches yet (managers/gateway-nat.ts), so the switchover has less to change. Replaces what
+   * was staged for `vm` before; an empty list unstages.
+   */
+  private async stageNow(vm: string, flows: readonly CrossSiteFlow[]): Promise<Map<string, ReconcileReport>> {
+    this.setStaged(vm, flows);
+    const gw = gatewaySwitchOf(this.model);
+    const out = new Map<string, ReconcileReport>();
+    if (gw !== undefined && this.connections.has(gw)) out.set(gw, await this.reconcileSwitch(gw, undefined, true));
+    return out;
+  }
+
+  private setStaged(vm: string, flows: readonly CrossSiteFlow[]): void {
+    if (flows.length > 0) this.stagedFor.set(vm, [...flows]);
+    else this.stagedFor.delete(vm);
+    this.model = this.model.withMigrations({ staged: [...this.stagedFor.values()].flat() });
+  }
+
+  /**
    * The switchover of a migration in this DC: the directory (the VM at its new place) and the cross-site flows change
    * together, every connected switch is reconciled once (the hold and the arrival state of `vm` end in the same
    * bundles), then the frames held for `vm` are sent on through the new flows. A VM arriving from another DC has its
@@ -315,10 +336,11 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const arriving = keep && this.model.incoming.some((v) => v.name === vm) && !this.model.localVms().some((v) => v.name === vm);
     const settling = this.model.settling.filter((v) => v !== vm);
     if (arriving) settling.push(vm);
+    this.stagedFor.delete(vm);
     this.model = this.model
       .withVms(vms)
       .withCrossSite(crossSite)
-      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling });
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling, staged: [...this.stagedFor.values()].flat() });
     this.gone.clear();
     // Frames held here before (by the arrival guard) wait for the release with the new ones.
     if (keep && !this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
@@ -363,10 +385,12 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
   private async abortMigrationNow(vm: string): Promise<Map<string, ReconcileReport>> {
+    this.stagedFor.delete(vm);
     this.model = this.model.withMigrations({
       incoming: this.model.incoming.filter((v) => v.name !== vm),
       holding: this.model.holding.filter((v) => v !== vm),
       settling: this.model.settling.filter((v) => v !== vm),
+      staged: [...this.stagedFor.values()].flat(),
     });
     const reports = await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
@@ -497,6 +521,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return this.exclusive(() => this.prepareIncomingNow(vm));
   }
 
+  stage(vm: string, flows: readonly CrossSiteFlow[]): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.stageNow(vm, flows));
+  }
+
   hold(vm: string): Promise<Map<string, ReconcileReport>> {
     return this.exclusive(() => this.holdNow(vm));
   }
@@ -608,6 +636,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
     if (!isNatCookie(local)) return;
     const flow = this.model.crossSite.find((f) => natCookie(f.id) === local);
     if (flow === undefined) return;
+    // A NAT flow of the same id for another tuple (staged for a migration, or replaced): not this flow's.
+    if (msg.match.some((t) => t.field === 'in_port') && !carriesTuple(msg.match, flow)) return;
     let gone = this.gone.get(flow.id);
     if (gone === undefined) this.gone.set(flow.id, (gone = new Set()));
     gone.add(msg.match.some((t) => t.field === 'in_port') ? 'in' : 'out');
@@ -804,4 +834,17 @@ export class LocalController extends EventEmitter implements ControllerApp {
         this.emit('cross_site_error', id, e);
       });
   }
+}
+
+/** Whether an inbound NAT flow's match carries `flow`'s tuple (its public IPs, and its port or VLAN id). */
+function carriesTuple(match: Match, flow: CrossSiteFlow): boolean {
+  const v = (name: string) => {
+    const t = match.find((x) => x.field === name);
+    return t === undefined || t.field === 'raw' ? undefined : (t.value as unknown);
+  };
+  const ips = [v('ipv4_src'), v('ipv4_dst')];
+  if (!ips.includes(flow.tuple.srcPublicIp) || !ips.includes(flow.tuple.dstPublicIp)) return false;
+  if (flow.protocol === 'icmp') return v('vlan_vid') === (OFPVID_PRESENT | flow.tuple.port);
+  const ports = flow.protocol === 'tcp' ? [v('tcp_src'), v('tcp_dst')] : [v('udp_src'), v('udp_dst')];
+  return ports.includes(flow.tuple.port);
 }

@@ -141,7 +141,8 @@ export function natPlan(model: DcModel, flow: CrossSiteFlow): NatPlan | undefine
   if (gwL === undefined || gwR === undefined || vn === undefined || !model.switches.has(gwL.switch)) return undefined;
   const wanPort = model.wanPortTo(gwL.switch, gwR.switch);
   if (wanPort === undefined) return undefined;
-  const vmL = model.localVms().find((v) => v.name === local.vm);
+  // The local end: a VM of this DC, or one arriving here (a staged flow, see gatewayNatFlows).
+  const vmL = model.localVms().find((v) => v.name === local.vm) ?? model.incoming.find((v) => v.name === local.vm && v.switch !== undefined && v.port !== undefined);
   if (vmL === undefined) return undefined;
   const ipL = localIsA ? flow.tuple.srcPublicIp : flow.tuple.dstPublicIp;
   const ipR = localIsA ? flow.tuple.dstPublicIp : flow.tuple.srcPublicIp;
@@ -242,7 +243,24 @@ export function gatewayNatFlows(model: DcModel, switchName: string, opts: Gatewa
     flows.push(fb.flow({ ...common, match: plan.outbound.match, apply: plan.outbound.apply }));
     flows.push(fb.flow({ ...common, match: plan.inbound.match, apply: plan.inbound.apply }));
   }
+  // Flows as a migration will set them up (DcModel.staged), ahead of its pause. The inbound flow matches the new
+  // tuple, which no packet carries yet; the outbound flow, where the local end is the VM arriving here, matches its
+  // address leaving this DC, which no packet does yet either. So both go in without touching live traffic, and the
+  // switchover only flips what live traffic uses (a peer's outbound flow, whose match is the one it has now).
+  const local = new Set(model.localVms().map((v) => v.name));
+  for (const f of model.staged) {
+    if (model.crossSite.some((c) => c.id === f.id && sameTuple(c, f))) continue;
+    const plan = natPlan(model, f);
+    if (plan === undefined) continue;
+    const common = { table: 'gateway-nat', band: 'specific', cookie: natCookie(f.id), idleTimeout, flags: OFPFF.SEND_FLOW_REM | OFPFF.RESET_COUNTS } as const;
+    if (!local.has(plan.local.vm)) flows.push(fb.flow({ ...common, match: plan.outbound.match, apply: plan.outbound.apply }));
+    flows.push(fb.flow({ ...common, match: plan.inbound.match, apply: plan.inbound.apply }));
+  }
   return flows;
+}
+
+function sameTuple(x: CrossSiteFlow, y: CrossSiteFlow): boolean {
+  return x.tuple.port === y.tuple.port && x.tuple.srcPublicIp === y.tuple.srcPublicIp && x.tuple.dstPublicIp === y.tuple.dstPublicIp && x.tuple.protocol === y.tuple.protocol;
 }
 
 /** The gateway-nat manager. */

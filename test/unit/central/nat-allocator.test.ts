@@ -168,4 +168,21 @@ describe('NatAllocator', () => {
     assert.ok(!seen.has(key(again)) || (await nat.lookup('f0')) === undefined);
     await store.close();
   });
+
+  test('transfer hands a tuple to another flow id (same IPs and port, pool count unchanged); refuses a taken id or a missing tuple', async () => {
+    const { store, nat } = await setup([1000, 1099]);
+    const staged = await nat.allocate(req('stage|m1|f1'));
+    await nat.allocate(req('other'));
+    const before = (await natSnapshot(store)) as { pools: unknown; free: unknown };
+    const t = await store.transaction((tx) => nat.transferIn(tx, 'stage|m1|f1', 'f1'));
+    assert.deepEqual(t, staged);
+    assert.deepEqual(await nat.lookup('f1'), staged);
+    assert.equal(await nat.lookup('stage|m1|f1'), undefined);
+    const after = (await natSnapshot(store)) as { pools: unknown; free: unknown };
+    assert.deepEqual([after.pools, after.free], [before.pools, before.free], 'in-use counts and free ranges are unchanged');
+    await assert.rejects(store.transaction((tx) => nat.transferIn(tx, 'nothing', 'f9')), (e) => isXsiteError(e, 'NAT_NO_TUPLE'));
+    await assert.rejects(store.transaction((tx) => nat.transferIn(tx, 'other', 'f1')), (e) => isXsiteError(e, 'NAT_FLOW_CONFLICT'));
+    assert.equal((await nat.lookup('other'))?.port, 1001, 'a refused transfer changes nothing');
+    await store.close();
+  });
 });

@@ -38,3 +38,35 @@ export function oneDc(virtualisation: Virtualisation, remote = false): Topology 
     .build();
 }
 
+/**
+ * dc1 (gateway, fabric, two vswitches; acme a1, a2 on h1, a3 on h2) and dc2 (gateway, one vswitch; acme x9, y8), with
+ * gateways and a WAN link: for migrations of x9 into dc1 and the NAT flows of its cross-site flows.
+ */
+export function twoDcsWithGateways(virtualisation: Virtualisation): Topology {
+  return new TopologyBuilder('arrival')
+    .dc('dc1', { subnet: '10.1.0.0/16', gatewayIp: '192.168.10.254', virtualisation })
+    .dc('dc2', { subnet: '10.2.0.0/16', gatewayIp: '192.168.10.254' })
+    .switch('dc1-gw-sw', { dc: 'dc1', role: 'gateway' })
+    .switch('dc1-tor', { dc: 'dc1', role: 'fabric' })
+    .switch('dc1-h1-vs', { dc: 'dc1', role: 'host' })
+    .switch('dc1-h2-vs', { dc: 'dc1', role: 'host' })
+    .switch('dc2-gw-sw', { dc: 'dc2', role: 'gateway' })
+    .switch('dc2-h1-vs', { dc: 'dc2', role: 'host' })
+    .host('dc1-h1', { dc: 'dc1', switch: 'dc1-h1-vs', address: '10.1.0.11' })
+    .host('dc1-h2', { dc: 'dc1', switch: 'dc1-h2-vs', address: '10.1.0.12' })
+    .host('dc2-h1', { dc: 'dc2', switch: 'dc2-h1-vs', address: '10.2.0.11' })
+    .link('dc1-tor', 'dc1-gw-sw')
+    .link('dc1-tor', 'dc1-h1-vs')
+    .link('dc1-tor', 'dc1-h2-vs')
+    .link('dc2-gw-sw', 'dc2-h1-vs')
+    .wan('dc1-gw-sw', 'dc2-gw-sw', { latencyMs: 5, bandwidthMbps: 100 })
+    .gateway('dc1-gw', { dc: 'dc1', switch: 'dc1-gw-sw', publicIps: ['203.0.113.1'], portRange: [20000, 20999] })
+    .gateway('dc2-gw', { dc: 'dc2', switch: 'dc2-gw-sw', publicIps: ['203.0.113.2'], portRange: [20000, 20999] })
+    .tenant('acme', [{ name: 'web', id: 100, subnet: '192.168.10.0/24' }])
+    .vm('a1', { tenant: 'acme', vn: 'web', host: 'dc1-h1', ip: '192.168.10.1' })
+    .vm('a2', { tenant: 'acme', vn: 'web', host: 'dc1-h1', ip: '192.168.10.2' })
+    .vm('a3', { tenant: 'acme', vn: 'web', host: 'dc1-h2', ip: '192.168.10.3' })
+    .vm('x9', { tenant: 'acme', vn: 'web', host: 'dc2-h1', ip: '192.168.10.9' })
+    .vm('y8', { tenant: 'acme', vn: 'web', host: 'dc2-h1', ip: '192.168.10.8' })
+    .build();
+}

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { runAudit } from '../../../src/central/audit';
-import { copyFlowId } from '../../../src/central/migration';
+import { copyFlowId, stageKey } from '../../../src/central/migration';
 import { isXsiteError } from '../../../src/core/errors';
 import { SimHypervisor } from '../../../src/drivers/hypervisor/sim/sim-hypervisor';
 import { EmulatedNetwork } from '../../../src/emulator/network';
@@ -83,6 +83,8 @@ describe('migrations on the emulator (sim hypervisor)', () => {
 
   test('a failure before the switchover rolls back: the VM stays, peers reach it, nothing is left', async () => {
     assert.equal((await net.host('acme-web2').ping('192.168.10.1', { count: 1, timeoutMs: 2000 })).received, 1);
+    // dc3 -> dc1 now, dc3 -> dc2 after the move: a flow to stage.
+    assert.equal((await net.host('acme-web3').ping('192.168.10.1', { count: 1, timeoutMs: 2000 })).received, 1);
     failNext = true;
     const rec = await ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc2-h2' });
     const done = await ctl.migrations.wait(rec.id);
@@ -92,17 +94,34 @@ describe('migrations on the emulator (sim hypervisor)', () => {
     assert.deepEqual(net.attachmentOf('acme-web1'), { switch: 'dc1-h1-vs', port: topo.vms.find((v) => v.name === 'acme-web1')!.port });
     assert.equal((await net.host('acme-web2').ping('192.168.10.1', { count: 2, intervalMs: 20, timeoutMs: 2000 })).received, 2, 'reachable at the source');
     assert.equal(await ctl.store.getNatTuple(copyFlowId(rec.id)), undefined, 'copy tuple released');
+    // The cross-site flow of the ping was staged for the move before the failure: its reserved tuple went back.
+    assert.ok((ctl.jobs.get('migration.stage') ?? 0) >= 1, 'flows were staged before the pause');
+    assert.deepEqual((await ctl.store.listNatTuples()).filter((t) => t.flowId.startsWith(stageKey(rec.id))), [], 'reserved tuples released');
     for (const [dc, lc] of ctl.locals) {
       assert.deepEqual(lc.model.holding, [], `${dc} holds nothing`);
       assert.deepEqual(lc.model.incoming, [], `${dc} expects nothing`);
+      assert.deepEqual(lc.model.staged, [], `${dc} has nothing staged`);
     }
     const a = await audit(ctl);
     assert.deepEqual([a.leakedFlows, a.leakedTuples, a.mismatches], [0, 0, 0], JSON.stringify(a.details));
   });
 
   test('a completed migration: the VM moves across sites, peers keep reaching it, the journal has the phases', async () => {
+    // A cross-site flow of the VM before it moves; its tuple for the new gateways is reserved and staged ahead.
+    assert.equal((await net.host('acme-web3').ping('192.168.10.1', { count: 1, timeoutMs: 2000 })).received, 1);
+    const stageMove = ctl.crossSite.stageMove.bind(ctl.crossSite);
+    let staged: Awaited<ReturnType<typeof stageMove>> | undefined;
+    ctl.crossSite.stageMove = async (...args) => (staged = await stageMove(...args));
     const rec = await ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc2-h2' });
     const done = await ctl.migrations.wait(rec.id);
+    ctl.crossSite.stageMove = stageMove;
+    assert.ok(staged !== undefined && staged.flows.length >= 1, 'flows staged');
+    for (const f of staged.flows) {
+      const now = await ctl.store.getFlow(f.id);
+      if (now?.state === 'open') assert.deepEqual(now.tuple, f.tuple, `${f.id} took the tuple reserved for it`);
+    }
+    assert.deepEqual((await ctl.store.listNatTuples()).filter((t) => t.flowId.startsWith(stageKey(rec.id))), []);
+    for (const lc of ctl.locals.values()) assert.deepEqual([lc.model.staged, lc.model.settling], [[], []]);
     assert.equal(done.state, 'completed', JSON.stringify(done.error));
     assert.equal((await ctl.directory.vmByName('acme-web1')).host.name, 'dc2-h2');
     assert.equal(net.attachmentOf('acme-web1')?.switch, 'dc2-h2-vs');

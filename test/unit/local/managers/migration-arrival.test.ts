@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OFPCML_NO_BUFFER, OFPP, OFPVID_PRESENT } from '../../../../src/codec/openflow/constants';
 import type { Action, Match } from '../../../../src/codec/openflow/types';
-import { TopologyBuilder } from '../../../../src/emulator/topology/builder';
 import type { Virtualisation } from '../../../../src/emulator/topology/model';
 import { DcModel, directoryFromTopology, type DirectoryVm } from '../../../../src/local/dc-model';
 import { l2Flows } from '../../../../src/local/managers/l2';
@@ -11,42 +10,14 @@ import { migrationHoldFlows } from '../../../../src/local/managers/migration-hol
 import { XSITE_MANAGERS, cookieManager } from '../../../../src/pipeline/cookie';
 import { checkFlow, type FlowSpec } from '../../../../src/pipeline/flow-builder';
 import { XSITE_PLAN } from '../../../../src/pipeline/table-plan';
-
-/** dc1: gateway, fabric, two vswitches (acme a1, a2 on h1; a3 on h2); dc2 holds x9 (acme), which migrates to dc1-h2. */
-function twoDcs(virtualisation: Virtualisation) {
-  return new TopologyBuilder('arrival')
-    .dc('dc1', { subnet: '10.1.0.0/16', gatewayIp: '192.168.10.254', virtualisation })
-    .dc('dc2', { subnet: '10.2.0.0/16', gatewayIp: '192.168.10.254' })
-    .switch('dc1-gw-sw', { dc: 'dc1', role: 'gateway' })
-    .switch('dc1-tor', { dc: 'dc1', role: 'fabric' })
-    .switch('dc1-h1-vs', { dc: 'dc1', role: 'host' })
-    .switch('dc1-h2-vs', { dc: 'dc1', role: 'host' })
-    .switch('dc2-gw-sw', { dc: 'dc2', role: 'gateway' })
-    .switch('dc2-h1-vs', { dc: 'dc2', role: 'host' })
-    .host('dc1-h1', { dc: 'dc1', switch: 'dc1-h1-vs', address: '10.1.0.11' })
-    .host('dc1-h2', { dc: 'dc1', switch: 'dc1-h2-vs', address: '10.1.0.12' })
-    .host('dc2-h1', { dc: 'dc2', switch: 'dc2-h1-vs', address: '10.2.0.11' })
-    .link('dc1-tor', 'dc1-gw-sw')
-    .link('dc1-tor', 'dc1-h1-vs')
-    .link('dc1-tor', 'dc1-h2-vs')
-    .link('dc2-gw-sw', 'dc2-h1-vs')
-    .wan('dc1-gw-sw', 'dc2-gw-sw', { latencyMs: 5, bandwidthMbps: 100 })
-    .gateway('dc1-gw', { dc: 'dc1', switch: 'dc1-gw-sw', publicIps: ['203.0.113.1'], portRange: [20000, 20999] })
-    .gateway('dc2-gw', { dc: 'dc2', switch: 'dc2-gw-sw', publicIps: ['203.0.113.2'], portRange: [20000, 20999] })
-    .tenant('acme', [{ name: 'web', id: 100, subnet: '192.168.10.0/24' }])
-    .vm('a1', { tenant: 'acme', vn: 'web', host: 'dc1-h1', ip: '192.168.10.1' })
-    .vm('a2', { tenant: 'acme', vn: 'web', host: 'dc1-h1', ip: '192.168.10.2' })
-    .vm('a3', { tenant: 'acme', vn: 'web', host: 'dc1-h2', ip: '192.168.10.3' })
-    .vm('x9', { tenant: 'acme', vn: 'web', host: 'dc2-h1', ip: '192.168.10.9' })
-    .build();
-}
+import { twoDcsWithGateways } from '../dc-topology';
 
 const field = (m: Match, name: string) => (m.find((t) => t.field === name) as { value: unknown } | undefined)?.value;
 const actions = (f: FlowSpec): Action[] => (f.instructions.find((i) => i.type === 'apply_actions') as { actions: Action[] } | undefined)?.actions ?? [];
 const out = (port: number): Action => ({ type: 'output', port, maxLen: 0 });
 
 function setUp(virtualisation: Virtualisation) {
-  const topo = twoDcs(virtualisation);
+  const topo = twoDcsWithGateways(virtualisation);
   const dir = directoryFromTopology(topo);
   const x9 = dir.find((v) => v.name === 'x9')!;
   const arriving: DirectoryVm = { ...x9, dc: 'dc1', switch: 'dc1-h2-vs', port: 7 };
