@@ -588,7 +588,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.counters.packetIns++;
     const sw = this.model.switchByDpid(conn.datapathId);
     if (sw !== undefined && cookieManager(msg.cookie) === MIGRATION_MANAGER) {
-      this.holdFrame(sw.name, msg);
+      this.holdFrame(conn, sw.name, msg);
       return;
     }
     if (sw !== undefined && msg.tableId === NAT_TABLE && cookieManager(msg.cookie) === NAT_MANAGER) {
@@ -651,13 +651,24 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.opts.crossSite?.idle(flow.id, flow.gen);
   }
 
-  /** A frame to a VM whose migration pause is on: keep it for {@link releaseHeld}. */
-  private holdFrame(switchName: string, msg: MessageOf<'packet_in'>): void {
+  /**
+   * A frame to a VM whose migration pause is on: keep it for {@link releaseHeld}. When the hold has ended meanwhile
+   * (the switch sent the packet-in just before the flows changed), the frame goes on towards where the VM is now.
+   */
+  private holdFrame(conn: SwitchConnection, switchName: string, msg: MessageOf<'packet_in'>): void {
     const inPortTlv = msg.match.find((t) => t.field === 'in_port');
     const inPort = inPortTlv !== undefined && inPortTlv.field !== 'raw' ? Number(inPortTlv.value) : undefined;
     const parsed = tryParsePacket(msg.data);
     const vm = parsed.ok ? this.model.vmByMac(parsed.packet.eth.dst) : undefined;
     const list = vm !== undefined ? this.heldFrames.get(vm.name) : undefined;
+    if (vm !== undefined && inPort !== undefined && list === undefined) {
+      const actions = this.actionsTowards(vm.name, switchName, inPort);
+      if (actions !== undefined) {
+        conn.send({ type: 'packet_out', bufferId: OFP_NO_BUFFER, inPort, actions, data: msg.data });
+        this.counters.heldReleased++;
+        return;
+      }
+    }
     if (inPort === undefined || list === undefined || list.length >= MAX_HELD_PER_VM) {
       this.counters.heldDropped++;
       return;
