@@ -44,7 +44,10 @@ export interface LocalControllerOptions {
   nat?: GatewayNatOptions;
   /** How first packets of cross-site flows reach central; without it they are dropped (counted). */
   crossSite?: CrossSitePort;
-  /** Packets held per cross-site flow while central sets it up; more are dropped (default 64). */
+  /**
+   * Packets held per cross-site flow while central sets it up; more are dropped (default {@link DEFAULT_MAX_HELD_PER_FLOW}:
+   * a migrated VM answers everything held for it during its pause at once, on flows that may be new).
+   */
   maxHeldPerFlow?: number;
   /** How flow changes go out (see ReconcileOptions.mode). */
   mode?: ReconcileOptions['mode'];
@@ -93,6 +96,9 @@ const NAT_MANAGER = XSITE_MANAGERS.idOf('gateway-nat');
 const MIGRATION_MANAGER = XSITE_MANAGERS.idOf('migration');
 /** Frames held per VM during a migration pause; more are dropped (counted). */
 const MAX_HELD_PER_VM = 4096;
+
+/** Default of LocalControllerOptions.maxHeldPerFlow. */
+export const DEFAULT_MAX_HELD_PER_FLOW = 1024;
 
 export class LocalController extends EventEmitter implements ControllerApp {
   model: DcModel;
@@ -720,7 +726,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     }
     const waiting = this.heldWan.get(key);
     if (waiting !== undefined) {
-      if (waiting.length < (this.opts.maxHeldPerFlow ?? 64)) waiting.push({ inPort, data: msg.data });
+      if (waiting.length < (this.opts.maxHeldPerFlow ?? DEFAULT_MAX_HELD_PER_FLOW)) waiting.push({ inPort, data: msg.data });
       else this.counters.heldDropped++;
       return;
     }
@@ -801,7 +807,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const id = crossSiteFlowId(protocol, src.tenant, src.vn, srcRef, dstRef);
     const waiting = this.held.get(id);
     if (waiting !== undefined) {
-      if (waiting.length < (this.opts.maxHeldPerFlow ?? 64)) waiting.push(msg.data);
+      if (waiting.length < (this.opts.maxHeldPerFlow ?? DEFAULT_MAX_HELD_PER_FLOW)) waiting.push(msg.data);
       else this.counters.heldDropped++;
       return;
     }
