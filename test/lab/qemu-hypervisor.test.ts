@@ -161,6 +161,7 @@ describe('QemuHypervisor on Open vSwitch', { skip, concurrency: false }, () => {
     const calls: string[] = [];
     const events: HypervisorProgress[] = [];
     let incomingPid: number | undefined;
+    let runningInHold: { sent: number; received: number } | undefined;
     const r = await h.migrate({
       vm: 'web1',
       fromHost: 'dc1-h1',
@@ -169,6 +170,10 @@ describe('QemuHypervisor on Open vSwitch', { skip, concurrency: false }, () => {
       onProgress: (p) => events.push({ ...p }),
       beforePause: async () => {
         calls.push('beforePause');
+        // xsite's hold takes a while; the guest must still run meanwhile (QEMU throttled, not finishing on its own
+        // and stopping it), else frames that reach it now would die in the source tap.
+        await new Promise((res) => setTimeout(res, 150));
+        runningInHold = await d.ping('web2', GUEST_IP, { count: 2, intervalMs: 20, timeoutMs: 1000 });
       },
       beforeSwitchover: async () => {
         calls.push('beforeSwitchover');
@@ -191,6 +196,7 @@ describe('QemuHypervisor on Open vSwitch', { skip, concurrency: false }, () => {
         `(${det.announceMs?.toFixed(0)} ms), ${events.length} progress events`,
     );
     assert.deepEqual(calls, ['beforePause', 'beforeSwitchover']);
+    assert.deepEqual(runningInHold, { sent: 2, received: 2 }, 'the guest answered during beforePause, 150 ms in');
     assert.ok(r.hookMs >= HOOK_MS - 2, `hookMs ${r.hookMs}`);
     assert.ok(r.downtimeMs >= r.hookMs && r.downtimeMs < 5000, `downtime ${r.downtimeMs} includes the hook ${r.hookMs}`);
     assert.ok(r.totalMs >= r.downtimeMs, `total ${r.totalMs}`);

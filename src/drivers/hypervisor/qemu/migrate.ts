@@ -6,9 +6,11 @@
  *  2. source: `migrate-set-capabilities events + pause-before-switchover`, `migrate tcp:HOST:PORT`;
  *  3. pre-copy runs; `query-migrate` is polled for progress (transferred, remaining, dirty rate). With `beforeStop`,
  *     xsite decides when the guest stops, not QEMU: `downtime-limit` is set to 0 (QEMU never converges on its own
- *     while the guest dirties memory) and once the remaining bytes fall under `stopAt.remainingBytes` after the first
- *     full pass (or after `stopAt.maxRounds` passes) `beforeStop` runs (xsite holds the frames sent to the guest: none
- *     reaches a guest that cannot read them), then QMP `stop`; QEMU copies what is left with the guest stopped;
+ *     while the guest dirties memory) and once the remaining bytes fall under `stopAt.remainingBytes` (or after
+ *     `stopAt.maxRounds` passes) the copy is throttled to a trickle (a guest that dirties little would otherwise let
+ *     QEMU finish and stop it on its own), `beforeStop` runs (xsite holds the frames sent to the guest: none reaches a
+ *     guest that cannot read them), then QMP `stop` and the bandwidth is restored; QEMU copies what is left with the
+ *     guest stopped;
  *  4. the source reaches `pre-switchover` (guest stopped, device state not yet sent): the `beforeSwitchover` hook runs
  *     (this is where xsite flips the network), then `migrate-continue`;
  *  5. `completed` on the source, the destination runs; the source (now `postmigrate`) is stopped unless told not to.
@@ -73,7 +75,7 @@ export interface MigrateOptions {
    * guest keeps running at the source).
    */
   beforeStop?: () => Promise<void> | void;
-  /** When `beforeStop` applies: remaining bytes after the first pass (default 16 MiB), or passes (default 8). */
+  /** When `beforeStop` applies: remaining bytes (default 16 MiB), or passes (default 8). */
   stopAt?: { remainingBytes?: number; maxRounds?: number };
 }
 
@@ -92,6 +94,9 @@ interface QueryMigrate {
   };
   'error-desc'?: string;
 }
+
+/** `max-bandwidth` while xsite holds the guest's frames before stopping it (bytes/s). */
+const BRAKE_BYTES_PER_SEC = 64 * 1024;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -200,13 +205,27 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
       const maxRounds = opts.stopAt?.maxRounds ?? 8;
       // Poll finely: the moment to stop is when the remaining bytes are few. Statuses past `active` mean QEMU
       // converged on its own (memory untouched).
-      await waitStatus(src, new Set(['pre-switchover', 'completed', 'device']), deadline, Math.min(pollMs, 10), sample, (q) => {
+      const reached = await waitStatus(src, new Set(['pre-switchover', 'completed', 'device']), deadline, Math.min(pollMs, 10), sample, (q) => {
         const rounds = q.ram?.['dirty-sync-count'] ?? 0;
-        return q.status === 'active' && ((rounds >= 2 && (q.ram?.remaining ?? Infinity) <= few) || rounds > maxRounds);
+        return q.status === 'active' && ((q.ram?.remaining ?? Infinity) <= few || rounds > maxRounds);
       });
-      await opts.beforeStop();
-      stoppedAt = Date.now();
-      await src.execute('stop');
+      // Brake: a guest that dirties little lets QEMU finish the pass and stop it on its own within milliseconds, before
+      // beforeStop (xsite's hold) ran, and frames that reach the source tap meanwhile die with it. Throttled to a
+      // trickle, the copy cannot finish until the guest is stopped here; the bandwidth comes back right after.
+      let braked: number | undefined;
+      if (reached.status === 'active') {
+        const cur = await src.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
+        braked = cur['max-bandwidth'] ?? opts.maxBandwidth;
+        await src.execute('migrate-set-parameters', { 'max-bandwidth': BRAKE_BYTES_PER_SEC });
+      }
+      try {
+        await opts.beforeStop();
+        stoppedAt = Date.now();
+        await src.execute('stop');
+      } finally {
+        // Also when the hook failed: the guest runs on at the source, and a later migration must not crawl.
+        if (braked !== undefined) await src.execute('migrate-set-parameters', { 'max-bandwidth': braked }).catch(() => undefined);
+      }
     }
     await waitStatus(src, new Set(['pre-switchover', 'completed']), deadline, pollMs, sample);
     const precopyMs = Date.now() - tMigrate;
