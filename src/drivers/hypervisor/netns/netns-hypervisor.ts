@@ -38,7 +38,7 @@ import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, Hyp
 import { planPrecopy, type PrecopyPlan } from '../sim/precopy';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 import { LabDestinations } from '../lab-destinations';
-import { sendRawFrames } from '../../../lab/raw-frames';
+import { armRawFrames, type ArmedFrames, sendRawFrames } from '../../../lab/raw-frames';
 
 /** Parameters of the pre-copy model (every field optional). */
 export interface NetnsVmParams {
@@ -313,7 +313,11 @@ export class NetnsHypervisor implements Hypervisor {
     const stream = new CopyStream(params.copyBytesPerSec, signal);
     let stopped: number[] = [];
     let paused = false;
+    // The announcement's writer starts now, in the VM's namespace, so that it leaves as the VM resumes (starting a
+    // process there takes a few hundred ms on this machine, which would hold the destination's release back).
+    let announcer: ArmedFrames | undefined;
     try {
+      announcer = await armRawFrames(v.namespace, v.iface, announceFrames(v)).catch(() => undefined);
       try {
         await stream.open();
       } catch (e) {
@@ -389,7 +393,7 @@ export class NetnsHypervisor implements Hypervisor {
       paused = false;
       const resumeAt = performance.now();
       try {
-        await this.announce(vm);
+        await (announcer !== undefined ? announcer.fire() : this.announce(vm));
       } catch {
         // The VM runs at the destination; a lost announcement only delays learning.
       }
@@ -405,6 +409,7 @@ export class NetnsHypervisor implements Hypervisor {
     } finally {
       if (paused) this.thaw(stopped);
       await stream.close();
+      await announcer?.cancel();
     }
   }
 
@@ -493,7 +498,11 @@ export class NetnsHypervisor implements Hypervisor {
   /** A gratuitous ARP (request and reply form) from inside the VM's namespace. */
   private async announce(vm: string): Promise<void> {
     const v = this.dp.vm(vm);
-    const frames = [gratuitousArp({ mac: v.mac, ip: v.ip }), gratuitousArp({ mac: v.mac, ip: v.ip, op: 'reply' })];
-    await sendRawFrames(v.namespace, v.iface, frames);
+    await sendRawFrames(v.namespace, v.iface, announceFrames(v));
   }
+}
+
+/** The gratuitous ARP (request and reply form) a VM announces itself with. */
+function announceFrames(v: { mac: string; ip: string }): Buffer[] {
+  return [gratuitousArp({ mac: v.mac, ip: v.ip }), gratuitousArp({ mac: v.mac, ip: v.ip, op: 'reply' })];
 }
