@@ -7,7 +7,7 @@
  *     its lab bridge), the destination port a valid OpenFlow port that no interface of that bridge uses.
  *  2. Pre-copy: the rounds of {@link planPrecopy} (the VM's memory, its dirty rate, the copy rate cap, RTT 0 on
  *     loopback, the downtime limit) are sent as a real byte stream over a TCP connection on 127.0.0.1 (a sender and a
- *     receiver socket in this process), paced to the copy rate cap; each round's real duration is measured and
+ *     receiver socket of a helper process, ./copy-stream.ts), paced to the copy rate cap; each round's real duration is measured and
  *     reported (progress 'precopy', measured `copyBytesPerSec`). An aborted `signal` ends the migration here with
  *     HYPERVISOR_ABORTED, the VM untouched and the sockets closed.
  *  3. `beforePause` is awaited (a rejection aborts, VM untouched).
@@ -26,7 +26,6 @@
  * "destination" is another bridge of the same ovs-vswitchd, the namespace stays the same).
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { gratuitousArp } from '../../../codec/packet/helpers';
 import { isXsiteError, XsiteError } from '../../../core/errors';
 import { DEFAULT_VM_MEMORY_MB, type Topology } from '../../../emulator/topology/model';
@@ -38,6 +37,7 @@ import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, Hyp
 import { planPrecopy, type PrecopyPlan } from '../sim/precopy';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 import { LabDestinations } from '../lab-destinations';
+import { CopyStream, StreamAborted } from './copy-stream';
 import { armRawFrames, type ArmedFrames, sendRawFrames } from '../../../lab/raw-frames';
 
 /** Parameters of the pre-copy model (every field optional). */
@@ -71,12 +71,6 @@ export interface NetnsHypervisorOptions {
 }
 
 
-const CHUNK = 64 * 1024;
-const FILLER = Buffer.alloc(CHUNK, 0xa5);
-
-/** Thrown inside the stream when the signal fires. */
-class StreamAborted extends Error {}
-
 /** The State letter of /proc/PID/status (undefined when the process is gone). */
 export function processState(pid: number): string | undefined {
   try {
@@ -84,151 +78,6 @@ export function processState(pid: number): string | undefined {
     return m?.[1];
   } catch {
     return undefined;
-  }
-}
-
-/**
- * A TCP byte stream on 127.0.0.1 between a sender and a receiver socket of this process; `send(n)` resolves when the
- * receiver has taken `n` more bytes, writes paced to `rate` bytes/s.
- */
-class CopyStream {
-  private server: net.Server | undefined;
-  private tx: net.Socket | undefined;
-  private rx: net.Socket | undefined;
-  private received = 0;
-  private sent = 0;
-  private waiter: { target: number; resolve: () => void } | undefined;
-  private broken: Error | undefined;
-  private onBroken: ((e: Error) => void) | undefined;
-
-  constructor(
-    private readonly rate: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  async open(): Promise<void> {
-    const server = net.createServer();
-    this.server = server;
-    const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const port = (server.address() as net.AddressInfo).port;
-    const tx = net.connect(port, '127.0.0.1');
-    this.tx = tx;
-    tx.on('error', (e) => this.fail(e));
-    tx.on('close', () => this.fail(new Error('migration stream closed')));
-    await new Promise<void>((resolve, reject) => {
-      tx.once('connect', resolve);
-      tx.once('error', reject);
-    });
-    const rx = await accepted;
-    this.rx = rx;
-    rx.on('data', (d: Buffer) => {
-      this.received += d.length;
-      if (this.waiter && this.received >= this.waiter.target) {
-        const w = this.waiter;
-        this.waiter = undefined;
-        w.resolve();
-      }
-    });
-    rx.on('error', (e) => this.fail(e));
-  }
-
-  private fail(e: Error): void {
-    if (this.broken) return;
-    this.broken = e;
-    this.onBroken?.(e);
-  }
-
-  private check(): void {
-    if (this.signal?.aborted) throw new StreamAborted('aborted');
-    if (this.broken) throw this.broken;
-  }
-
-  /** Sends `bytes` bytes (paced) and resolves when the receiver has them all; returns the elapsed ms. */
-  async send(bytes: number, honourSignal: boolean): Promise<number> {
-    const t0 = performance.now();
-    const target = this.sent + bytes;
-    const tx = this.tx!;
-    let sentHere = 0;
-    const check = (): void => {
-      if (honourSignal) this.check();
-      else if (this.broken) throw this.broken;
-    };
-    while (sentHere < bytes) {
-      check();
-      const allowed = ((performance.now() - t0) * this.rate) / 1000 + CHUNK;
-      if (sentHere >= allowed) {
-        await sleep(Math.max(1, Math.ceil(((sentHere - allowed + CHUNK) * 1000) / this.rate)));
-        continue;
-      }
-      const n = Math.min(CHUNK, bytes - sentHere);
-      const ok = tx.write(n === CHUNK ? FILLER : FILLER.subarray(0, n));
-      sentHere += n;
-      this.sent += n;
-      if (!ok) await this.waitDrain(honourSignal);
-    }
-    if (this.received < target) {
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = (): void => reject(new StreamAborted('aborted'));
-        const done = (): void => {
-          this.signal?.removeEventListener('abort', onAbort);
-          this.onBroken = undefined;
-          resolve();
-        };
-        this.waiter = { target, resolve: done };
-        this.onBroken = (e) => {
-          this.signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        };
-        if (honourSignal) {
-          if (this.signal?.aborted) return onAbort();
-          this.signal?.addEventListener('abort', onAbort, { once: true });
-        }
-      });
-    }
-    return performance.now() - t0;
-  }
-
-  private waitDrain(honourSignal: boolean): Promise<void> {
-    const tx = this.tx!;
-    return new Promise<void>((resolve, reject) => {
-      const cleanup = (): void => {
-        tx.off('drain', onDrain);
-        this.signal?.removeEventListener('abort', onAbort);
-        this.onBroken = undefined;
-      };
-      const onDrain = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(new StreamAborted('aborted'));
-      };
-      tx.on('drain', onDrain);
-      this.onBroken = (e) => {
-        cleanup();
-        reject(e);
-      };
-      if (honourSignal) this.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  /** Closes both sockets and the server (idempotent). */
-  async close(): Promise<void> {
-    this.onBroken = undefined;
-    this.broken ??= new Error('migration stream closed');
-    this.tx?.destroy();
-    this.rx?.destroy();
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
 
