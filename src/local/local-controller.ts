@@ -7,8 +7,8 @@
  * the only part that does I/O.
  */
 import { EventEmitter } from 'node:events';
-import { OFP_NO_BUFFER, OFPP, OFPRR, OFPVID_PRESENT } from '../codec/openflow/constants';
-import type { Action, Match, MessageOf } from '../codec/openflow/types';
+import { OFP_NO_BUFFER, OFPP, OFPRR } from '../codec/openflow/constants';
+import type { Action, MessageOf } from '../codec/openflow/types';
 import { IPPROTO, tryParsePacket } from '../codec/packet';
 import type { FlowOpenRequest, FlowReopenRequest } from '../central/cross-site-protocol';
 import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
@@ -642,8 +642,6 @@ export class LocalController extends EventEmitter implements ControllerApp {
     if (!isNatCookie(local)) return;
     const flow = this.model.crossSite.find((f) => natCookie(f.id) === local);
     if (flow === undefined) return;
-    // A NAT flow of the same id for another tuple (staged for a migration, or replaced): not this flow's.
-    if (msg.match.some((t) => t.field === 'in_port') && !carriesTuple(msg.match, flow)) return;
     let gone = this.gone.get(flow.id);
     if (gone === undefined) this.gone.set(flow.id, (gone = new Set()));
     gone.add(msg.match.some((t) => t.field === 'in_port') ? 'in' : 'out');
@@ -851,17 +849,4 @@ export class LocalController extends EventEmitter implements ControllerApp {
         this.emit('cross_site_error', id, e);
       });
   }
-}
-
-/** Whether an inbound NAT flow's match carries `flow`'s tuple (its public IPs, and its port or VLAN id). */
-function carriesTuple(match: Match, flow: CrossSiteFlow): boolean {
-  const v = (name: string) => {
-    const t = match.find((x) => x.field === name);
-    return t === undefined || t.field === 'raw' ? undefined : (t.value as unknown);
-  };
-  const ips = [v('ipv4_src'), v('ipv4_dst')];
-  if (!ips.includes(flow.tuple.srcPublicIp) || !ips.includes(flow.tuple.dstPublicIp)) return false;
-  if (flow.protocol === 'icmp') return v('vlan_vid') === (OFPVID_PRESENT | flow.tuple.port);
-  const ports = flow.protocol === 'tcp' ? [v('tcp_src'), v('tcp_dst')] : [v('udp_src'), v('udp_dst')];
-  return ports.includes(flow.tuple.port);
 }
