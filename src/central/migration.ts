@@ -374,13 +374,17 @@ export class MigrationService extends EventEmitter {
     await Promise.all([...byDc].map(([dc, fs]) => this.job(dc, MIGRATION_STAGE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm, flows: fs })));
   }
 
-  /** Gives back the tuples reserved for a migration that no flow took (found in the store after a restart too). */
+  /**
+   * Gives back the tuples reserved for a migration that no flow took. The ids are known from stage(); a migration a
+   * previous process left (recovery) has them found in the store by their prefix.
+   */
   private async releaseStaged(rec: MigrationRecord): Promise<void> {
+    const known = this.staged.get(rec.id);
     this.staged.delete(rec.id);
     const prefix = `${stageKey(rec.id)}|`;
-    for (const t of await this.o.store.listNatTuples()) {
-      if (!t.flowId.startsWith(prefix)) continue;
-      if ((await this.o.directory.allocator.release(t.flowId)) === undefined) continue;
+    const ids = known !== undefined ? [...known.tuples.values()] : (await this.o.store.listNatTuples()).map((t) => t.flowId).filter((id) => id.startsWith(prefix));
+    for (const id of ids) {
+      if ((await this.o.directory.allocator.release(id)) === undefined) continue;
       rec.nat = { allocated: (rec.nat?.allocated ?? 0) + 1, released: (rec.nat?.released ?? 0) + 1 };
     }
   }

@@ -320,6 +320,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return out;
   }
 
+  /** What is staged for `vm` (none: `[]`); the model's staged flows follow. */
   private setStaged(vm: string, flows: readonly CrossSiteFlow[]): void {
     if (flows.length > 0) this.stagedFor.set(vm, [...flows]);
     else this.stagedFor.delete(vm);
@@ -342,11 +343,11 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const arriving = keep && this.model.incoming.some((v) => v.name === vm) && !this.model.localVms().some((v) => v.name === vm);
     const settling = this.model.settling.filter((v) => v !== vm);
     if (arriving) settling.push(vm);
-    this.stagedFor.delete(vm);
+    this.setStaged(vm, []);
     this.model = this.model
       .withVms(vms)
       .withCrossSite(crossSite)
-      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling, staged: [...this.stagedFor.values()].flat() });
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling });
     this.gone.clear();
     // Frames held here before (by the arrival guard) wait for the release with the new ones.
     if (keep && !this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
@@ -391,12 +392,11 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
   private async abortMigrationNow(vm: string): Promise<Map<string, ReconcileReport>> {
-    this.stagedFor.delete(vm);
+    this.setStaged(vm, []);
     this.model = this.model.withMigrations({
       incoming: this.model.incoming.filter((v) => v.name !== vm),
       holding: this.model.holding.filter((v) => v !== vm),
       settling: this.model.settling.filter((v) => v !== vm),
-      staged: [...this.stagedFor.values()].flat(),
     });
     const reports = await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);

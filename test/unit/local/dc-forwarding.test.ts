@@ -14,6 +14,7 @@ import { directoryFromTopology } from '../../../src/local/dc-model';
 import { LocalController } from '../../../src/local/local-controller';
 import { XSITE_GATEWAY_MAC } from '../../../src/local/managers/arp';
 import { oneDc } from './dc-topology';
+import { localOnEmulator } from './helpers';
 
 const PING = { count: 2, intervalMs: 5, timeoutMs: 300 };
 
@@ -102,17 +103,8 @@ for (const encap of ['mac', 'vlan'] as const) {
 
 test('the local controller ignores switches of other DCs and only answers ARP of registered VMs', async () => {
   const topo = oneDc('mac');
-  const net = EmulatedNetwork.build(topo);
-  const of = new OpenFlowController();
-  const lc = new LocalController({ topology: topo, dc: 'dc1', vms: directoryFromTopology(topo).filter((v) => v.name !== 'a2') });
-  of.use(lc);
+  const { net, lc, close } = await localOnEmulator(topo, 'dc1', { vms: directoryFromTopology(topo).filter((v) => v.name !== 'a2') });
   try {
-    net.connectControllers(() => {
-      const [a, b] = memoryDuplexPair();
-      of.accept(a);
-      return b;
-    });
-    await lc.waitForSwitches(5000);
     // a2 is not registered: its ARP never reaches the controller (classify drops its frames), nobody answers it.
     const before = lc.counters.packetIns;
     assert.equal((await net.host('a2').ping('192.168.10.1', { count: 1, timeoutMs: 150 })).received, 0);
@@ -121,7 +113,6 @@ test('the local controller ignores switches of other DCs and only answers ARP of
     // A DC with a foreign switch: the controller of dc2 does not touch dc1's switches.
     assert.throws(() => new LocalController({ topology: topo, dc: 'dc9' }), /no data center/);
   } finally {
-    await of.close();
-    net.close();
+    await close();
   }
 });

@@ -1,9 +1,13 @@
-/** A SoftSwitch behind an OfAgent, driven by a real SwitchConnection over an in-memory duplex. */
+/** Test set-ups: a SoftSwitch behind an OfAgent driven by a real SwitchConnection; a LocalController on an emulated DC. */
 import type { OfpMessage } from '../../../src/codec/openflow/types';
 import { VirtualClock } from '../../../src/core/clock';
 import { OfAgent, SoftSwitch } from '../../../src/emulator/switch';
 import { SwitchConnection } from '../../../src/openflow/connection';
 import { memoryDuplexPair } from '../../../src/openflow/memory-duplex';
+import { EmulatedNetwork } from '../../../src/emulator/network';
+import type { Topology } from '../../../src/emulator/topology/model';
+import { LocalController, type LocalControllerOptions } from '../../../src/local/local-controller';
+import { OpenFlowController } from '../../../src/openflow/controller';
 
 export interface EmulatedSwitch {
   sw: SoftSwitch;
@@ -51,4 +55,36 @@ export async function emulatedSwitch(intercept?: (m: OfpMessage) => OfpMessage[]
       agent.close();
     },
   };
+}
+
+/** A LocalController for DC `dc` of `topology`, driving the emulated network of it over in-memory OpenFlow. */
+export interface LocalOnEmulator {
+  net: EmulatedNetwork;
+  of: OpenFlowController;
+  lc: LocalController;
+  close(): Promise<void>;
+}
+
+/** Builds the emulated network, connects its switches to a new LocalController and waits until they are reconciled. */
+export async function localOnEmulator(topology: Topology, dc: string, opts: Partial<LocalControllerOptions> = {}): Promise<LocalOnEmulator> {
+  const net = EmulatedNetwork.build(topology);
+  const of = new OpenFlowController();
+  const lc = new LocalController({ topology, dc, ...opts });
+  of.use(lc);
+  const close = async () => {
+    await of.close();
+    net.close();
+  };
+  try {
+    net.connectControllers(() => {
+      const [a, b] = memoryDuplexPair();
+      of.accept(a);
+      return b;
+    });
+    await lc.waitForSwitches(5000);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { net, of, lc, close };
 }

@@ -7,27 +7,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OFP_NO_BUFFER } from '../../../src/codec/openflow/constants';
 import { buildPacket } from '../../../src/codec/packet';
-import { EmulatedNetwork } from '../../../src/emulator/network';
-import { OpenFlowController } from '../../../src/openflow/controller';
-import { memoryDuplexPair } from '../../../src/openflow/memory-duplex';
-import { LocalController } from '../../../src/local/local-controller';
 import { XSITE_MANAGERS, makeCookie } from '../../../src/pipeline/cookie';
 import { XSITE_PLAN } from '../../../src/pipeline/table-plan';
 import { oneDc } from './dc-topology';
+import { localOnEmulator } from './helpers';
 
 test('a held frame whose packet-in arrives after the hold ended goes on to the VM', async () => {
   const topo = oneDc('mac');
-  const net = EmulatedNetwork.build(topo);
-  const of = new OpenFlowController();
-  const lc = new LocalController({ topology: topo, dc: 'dc1' });
-  of.use(lc);
+  const { net, of, lc, close } = await localOnEmulator(topo, 'dc1');
   try {
-    net.connectControllers(() => {
-      const [a, b] = memoryDuplexPair();
-      of.accept(a);
-      return b;
-    });
-    await lc.waitForSwitches(5000);
     const a1 = net.host('a1');
     const a3 = net.host('a3');
     assert.equal((await a1.ping('192.168.10.3', { count: 1, timeoutMs: 500 })).received, 1);
@@ -65,7 +53,6 @@ test('a held frame whose packet-in arrives after the hold ended goes on to the V
     assert.equal(a3.nic.counters.rxFrames, rx0 + 2, 'the late frame reached the VM');
     assert.equal(lc.counters.heldDropped, dropped);
   } finally {
-    await of.close();
-    net.close();
+    await close();
   }
 });
