@@ -72,8 +72,8 @@ export class DesiredState {
       wanted.set(flowKey(f), f);
     }
     const changes: FlowChange[] = [];
-    for (const f of this.owned(managerId)) {
-      if (!wanted.has(flowKey(f))) changes.push({ op: 'remove', flow: f });
+    for (const [k, f] of this.flowsByKey) {
+      if (cookieManager(f.cookie) === managerId && !wanted.has(k)) changes.push({ op: 'remove', flow: f });
     }
     for (const [k, f] of wanted) {
       const have = this.flowsByKey.get(k);

@@ -158,6 +158,23 @@ export function canonicalText(v: unknown): string {
 
 /** Text of a normalised match, e.g. `eth_type=2048,ipv4_dst=10.0.0.0/255.0.0.0` (`*` for the empty match). */
 export function matchKey(match: Match): string {
+  let key = matchKeys.get(match);
+  if (key === undefined) {
+    key = matchKeyOf(match);
+    matchKeys.set(match, key);
+  }
+  return key;
+}
+
+/*
+ * The keys are cached by the array they were computed from: a desired flow's key is asked for by the desired state,
+ * the diff and the snapshot of what was applied, and the same arrays come back reconcile after reconcile. Flows are
+ * built once and never changed in place (FlowBuilder, the codec), which is what makes the cache safe.
+ */
+const matchKeys = new WeakMap<Match, string>();
+const instructionKeys = new WeakMap<readonly Instruction[], string>();
+
+function matchKeyOf(match: Match): string {
   const n = normaliseMatch(match);
   if (n.length === 0) return '*';
   return n
@@ -176,5 +193,10 @@ export function flowKey(flow: { tableId: number; priority: number; match: Match 
 
 /** Text of normalised instructions; equal texts mean the switch treats the flows the same. */
 export function instructionsKey(instructions: readonly Instruction[]): string {
-  return canonicalText(normaliseInstructions(instructions));
+  let key = instructionKeys.get(instructions);
+  if (key === undefined) {
+    key = canonicalText(normaliseInstructions(instructions));
+    instructionKeys.set(instructions, key);
+  }
+  return key;
 }
