@@ -64,11 +64,16 @@ export function isDirectoryChanged(body: unknown): body is DirectoryChanged {
   return isObject(body) && body['type'] === 'directory.changed';
 }
 
-/** The VMs DC `dc` must know: every VM of every VN with a VM in `dc`, sorted by name. */
-export function vmsForDc(store: Store, dc: string): Promise<SyncVm[]> {
+/**
+ * The VMs DC `dc` must know: every VM of every VN with a VM in `dc`, sorted by name. `moved`: as if VM `moved.vm` were
+ * on host `moved.host` port `moved.port` already (what a migration's switchover will send).
+ */
+export function vmsForDc(store: Store, dc: string, moved?: { vm: string; host: string; port: number }): Promise<SyncVm[]> {
   return store.transaction(async (tx) => {
     const hosts = new Map((await tx.listHosts()).map((h) => [h.name, h]));
-    const all = (await tx.listVms()).filter((v) => hosts.has(v.host));
+    const all = (await tx.listVms())
+      .map((v) => (moved !== undefined && v.name === moved.vm ? { ...v, host: moved.host, port: moved.port } : v))
+      .filter((v) => hosts.has(v.host));
     const vns = new Set(all.filter((v) => hosts.get(v.host)!.dc === dc).map((v) => `${v.tenant}/${v.vn}`));
     return all
       .filter((v) => vns.has(`${v.tenant}/${v.vn}`))

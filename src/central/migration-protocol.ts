@@ -17,6 +17,10 @@
  * - `migration.stage { migrationId, vm, flows }` (the DCs at either end of the VM's cross-site flows after the move):
  *   the flows as the switchover will set them up (tuples reserved ahead), before the pause; the gateways install the
  *   NAT flows no live packet matches yet. An empty list unstages. Result: `{ flowMods }`.
+ * - `migration.precompute { migrationId, vm, vms, crossSite, hold }` (the DCs that switch over in the pause): the
+ *   switchover as central expects to send it, before the pause; the DC computes it and opens its bundles uncommitted,
+ *   so that the switchover only commits them when it brings the same (src/local/precomputed-switchover.ts).
+ *   Result: `{ flowMods }` (changes waiting in bundles).
  * - `migration.abort { migrationId, vm }` (source and destination): the migration was abandoned; no arrival, no hold,
  *   held frames go on to the VM where it still is.
  */
@@ -29,6 +33,7 @@ export const MIGRATION_SWITCHOVER_JOB = 'migration.switchover';
 export const MIGRATION_ABORT_JOB = 'migration.abort';
 export const MIGRATION_RELEASE_JOB = 'migration.release';
 export const MIGRATION_STAGE_JOB = 'migration.stage';
+export const MIGRATION_PRECOMPUTE_JOB = 'migration.precompute';
 
 /** A VM at a given place, as the destination DC must know it. */
 export interface PreparedVm {

@@ -28,6 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { isXsiteError, XsiteError } from '../core/errors';
 import type { Topology } from '../emulator/topology/model';
 import { toDirectoryVms } from '../local/central-sync';
+import type { CrossSiteFlow } from '../model/cross-site-flow';
 import type { MigrationRecord } from '../model/migration';
 import { isActiveMigration } from '../model/migration';
 import type { Hypervisor, HypervisorProgress } from '../ports/hypervisor';
@@ -42,6 +43,7 @@ import {
   MIGRATION_PREPARE_JOB,
   MIGRATION_RELEASE_JOB,
   MIGRATION_STAGE_JOB,
+  MIGRATION_PRECOMPUTE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
   type PreparedVm,
@@ -79,7 +81,9 @@ export class MigrationService extends EventEmitter {
   /** Frames the DCs held during a migration's pause, to hand to the destination with the release (base64). */
   private readonly handed = new Map<string, string[]>();
   /** Tuples reserved ahead of each migration's pause (flow id -> staging id) and the DCs that staged its flows. */
-  private readonly staged = new Map<string, { tuples: Map<string, string>; dcs: string[] }>();
+  private readonly staged = new Map<string, { tuples: Map<string, string>; dcs: string[]; flows: CrossSiteFlow[] }>();
+  /** The DCs each migration's switchover was precomputed in (they discard it on rollback). */
+  private readonly precomputedIn = new Map<string, string[]>();
   private networkTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: MigrationServiceOptions) {
@@ -234,8 +238,9 @@ export class MigrationService extends EventEmitter {
           await this.stage(rec);
           await this.job(rec.fromDc, MIGRATION_HOLD_JOB, rec.id, { migrationId: rec.id, vm: rec.vm });
           // Frames the switch sent to the VM just before the hold took effect are still on the wire: let them land
-          // while the VM runs.
-          await new Promise((r) => setTimeout(r, HOLD_SETTLE_MS));
+          // while the VM runs. Meanwhile the DCs compute the switchover ahead (an optimisation: a failure only
+          // means the switchover computes it in the pause).
+          await Promise.all([this.precompute(rec).catch(() => undefined), new Promise((r) => setTimeout(r, HOLD_SETTLE_MS))]);
         },
         beforeSwitchover: async () => {
           const t0 = performance.now();
@@ -301,9 +306,7 @@ export class MigrationService extends EventEmitter {
    * hands them over for the destination). `all`: both, for recovery. Resolves with what the DCs did.
    */
   private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all', together = false): Promise<MigrationSwitchoverResult> {
-    const loc = await this.o.directory.vmByName(rec.vm);
-    const dcs = await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn);
-    for (const d of [rec.fromDc, rec.toDc]) if (!dcs.includes(d)) dcs.push(d);
+    const dcs = await this.switchoverDcs(rec);
     const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
       const build = async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc });
       const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, build);
@@ -326,6 +329,39 @@ export class MigrationService extends EventEmitter {
     if (part !== 'pause' && sourceLast) add(await send(rec.fromDc));
     this.handed.set(rec.id, [...(this.handed.get(rec.id) ?? []), ...total.frames!]);
     return total;
+  }
+
+  /** The DCs a switchover of `rec` goes to: those of the VM's VN, the source and the destination. */
+  private async switchoverDcs(rec: MigrationRecord): Promise<string[]> {
+    const loc = await this.o.directory.vmByName(rec.vm);
+    const dcs = await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn);
+    for (const d of [rec.fromDc, rec.toDc]) if (!dcs.includes(d)) dcs.push(d);
+    return dcs;
+  }
+
+  /**
+   * Before the pause (the tuples reserved, the source holding): sends the DCs that switch over in the pause the
+   * switchover central expects to send them, the VM at its new place and its flows with the reserved tuples
+   * (`migration.precompute`). A DC that gets the same in the pause only commits the bundles it opened.
+   */
+  private async precompute(rec: MigrationRecord): Promise<void> {
+    const dcs = (await this.switchoverDcs(rec)).filter((d) => !(rec.fromDc !== rec.toDc && d === rec.fromDc));
+    const staged = this.staged.get(rec.id);
+    // The VM's open flows: after the move each is the staged one (with its reserved tuple) or closed (both ends in one
+    // DC). A move inside a DC keeps them as they are.
+    const mine = staged !== undefined ? new Set((await this.o.store.listFlows({ state: 'open', vm: rec.vm })).map((f) => f.id)) : new Set<string>();
+    const crossSite = async (dc: string): Promise<CrossSiteFlow[]> => {
+      const now = (await this.o.crossSite.flowsForDc(dc)).filter((f) => !mine.has(f.id));
+      const after = (staged?.flows ?? []).filter((f) => f.a.dc === dc || f.b.dc === dc);
+      return [...now, ...after].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    };
+    this.precomputedIn.set(rec.id, dcs);
+    const moved = { vm: rec.vm, host: rec.toHost, port: rec.toPort };
+    await Promise.all(
+      dcs.map((dc) =>
+        this.job(dc, MIGRATION_PRECOMPUTE_JOB, rec.id, async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc, moved), crossSite: await crossSite(dc), hold: dc === rec.toDc })),
+      ),
+    );
   }
 
   /** Longest one-way WAN latency of the topology (frames still on their way to the source when the peers flipped). */
@@ -351,7 +387,7 @@ export class MigrationService extends EventEmitter {
       // the VM's VN).
       const loc = await this.o.directory.vmByName(rec.vm).catch(() => undefined);
       const vnDcs = loc !== undefined ? await this.o.directory.dcsOfVn(loc.vm.tenant, loc.vm.vn) : [];
-      const dcs = new Set([rec.fromDc, rec.toDc, ...(this.staged.get(rec.id)?.dcs ?? vnDcs)]);
+      const dcs = new Set([rec.fromDc, rec.toDc, ...(this.staged.get(rec.id)?.dcs ?? vnDcs), ...(this.precomputedIn.get(rec.id) ?? [])]);
       await Promise.all([...dcs].map((dc) => this.job(dc, MIGRATION_ABORT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm })));
       await this.releaseCopyTuple(rec);
       await this.releaseStaged(rec);
@@ -370,7 +406,7 @@ export class MigrationService extends EventEmitter {
     const { flows, staged } = await this.o.crossSite.stageMove(rec.vm, rec.toDc, stageKey(rec.id));
     const byDc = new Map<string, typeof flows>();
     for (const f of flows) for (const dc of new Set([f.a.dc, f.b.dc])) byDc.set(dc, [...(byDc.get(dc) ?? []), f]);
-    this.staged.set(rec.id, { tuples: staged, dcs: [...byDc.keys()] });
+    this.staged.set(rec.id, { tuples: staged, dcs: [...byDc.keys()], flows });
     await Promise.all([...byDc].map(([dc, fs]) => this.job(dc, MIGRATION_STAGE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm, flows: fs })));
   }
 
@@ -395,6 +431,7 @@ export class MigrationService extends EventEmitter {
   }
 
   private async finish(rec: MigrationRecord, state: 'completed' | 'rolled-back' | 'failed', error?: { code: string; message: string }): Promise<MigrationRecord> {
+    this.precomputedIn.delete(rec.id);
     return this.transition(rec, state, (r) => {
       if (error !== undefined && state !== 'completed') r.error = error;
       for (const p of Object.values(r.phases)) if (p !== undefined && p.endedAt === undefined) p.endedAt = this.now();

@@ -14,6 +14,7 @@ import {
   MIGRATION_PREPARE_JOB,
   MIGRATION_RELEASE_JOB,
   MIGRATION_STAGE_JOB,
+  MIGRATION_PRECOMPUTE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
 } from '../central/migration-protocol';
@@ -55,6 +56,9 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
     const frames = b.hold === true ? [] : app.takeHeld(b.vm).map((f) => f.toString('base64'));
     const result: MigrationSwitchoverResult = { flowMods: mods(reports.values()), framesHeld: frames.length, frames };
     return result;
+  }
+  if (job.type === MIGRATION_PRECOMPUTE_JOB && isMigrationSwitchoverJob(b)) {
+    return { flowMods: await app.precompute(b.vm, toDirectoryVms(b.vms, topology, dc), b.crossSite, { holdUntilRelease: b.hold === true }) };
   }
   if (job.type === MIGRATION_RELEASE_JOB && isMigrationVmJob(b)) {
     const raw = (b as unknown as { frames?: unknown }).frames;

@@ -29,6 +29,8 @@ import { toInnerPort, toVmPort } from './managers/vn-encap';
 import { migrationHoldManager } from './managers/migration-hold';
 import { type LocalManager, managerChanges } from './managers/manager';
 import { type InstalledFlow, reconcile, reconcileAgainst, type ReconcileOptions, type ReconcileReport, snapshotOf } from './reconciler';
+import { planSwitch, PRECOMPUTED_TTL_MS, type PrecomputedSwitch, type PrecomputedSwitchover, switchoverInputs } from './precomputed-switchover';
+import { ONF_BF } from '../codec/openflow/constants';
 
 export interface LocalControllerOptions {
   topology: Topology;
@@ -85,6 +87,9 @@ export interface LocalControllerCounters {
   packetInsIgnored: number;
   reconciles: number;
   reconcileErrors: number;
+  /** Migration switchovers that committed the bundles precomputed for them / that reconciled as usual instead. */
+  switchoversPrecomputed: number;
+  switchoversNotPrecomputed: number;
 }
 
 /**
@@ -119,6 +124,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
     packetInsIgnored: 0,
     reconciles: 0,
     reconcileErrors: 0,
+    switchoversPrecomputed: 0,
+    switchoversNotPrecomputed: 0,
   };
   /** Packets from the WAN held per tuple while central sets their flow up again (`flow.reopen`). */
   private readonly heldWan = new Map<string, { inPort: number; data: Buffer }[]>();
@@ -284,6 +291,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** Frames held for VMs being paused, by VM name: the frame and the port it came in on. */
   private readonly heldFrames = new Map<string, { switch: string; inPort: number; data: Buffer }[]>();
+  /** Switchovers computed ahead, by VM (precomputed-switchover.ts). */
+  private readonly precomputed = new Map<string, PrecomputedSwitchover>();
   /** Cross-site flows staged for the migration of each VM (DcModel.staged is their union). */
   private readonly stagedFor = new Map<string, readonly CrossSiteFlow[]>();
 
@@ -332,26 +341,130 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * together, every connected switch is reconciled once (the hold and the arrival state of `vm` end in the same
    * bundles), then the frames held for `vm` are sent on through the new flows. A VM arriving from another DC has its
    * arrival guards (managers/migration-arrival.ts) in place, so every switch flips at once; otherwise switch by switch
-   * from the VM's new switch outwards. Resolves with the reports by switch.
+   * from the VM's new switch outwards. When `precompute` computed this very switchover before the pause and nothing
+   * changed since, each switch only commits the bundle opened then. Resolves with the reports by switch.
    */
   private async switchoverNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
     // The destination keeps holding frames to the VM (now at its new port) until it runs there (`release`).
     const keep = opts.holdUntilRelease === true;
-    const holding = this.model.holding.filter((v) => v !== vm);
-    if (keep) holding.push(vm);
-    // A VM arriving from another DC had its arrival guards installed ahead: every switch flips at once.
-    const arriving = keep && this.model.incoming.some((v) => v.name === vm) && !this.model.localVms().some((v) => v.name === vm);
-    const settling = this.model.settling.filter((v) => v !== vm);
-    if (arriving) settling.push(vm);
-    this.setStaged(vm, []);
-    this.model = this.model
-      .withVms(vms)
-      .withCrossSite(crossSite)
-      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling });
+    const { model, arriving } = this.switchoverModel(vm, vms, crossSite, keep);
+    const pre = this.precomputed.get(vm);
+    this.dropPrecomputed(vm, false);
+    const usable = pre !== undefined && pre.base === this.model && pre.inputs === switchoverInputs(vm, vms, crossSite, keep);
+    this.stagedFor.delete(vm);
+    this.model = model;
     this.gone.clear();
     // Frames held here before (by the arrival guard) wait for the release with the new ones.
     if (keep && !this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
-    return this.reconcileConnected(arriving ? undefined : this.anchorOf(vm));
+    if (pre !== undefined && !usable) this.discardBundles(pre);
+    if (usable) this.counters.switchoversPrecomputed++;
+    else this.counters.switchoversNotPrecomputed++;
+    const each = usable ? (n: string) => this.commitPrecomputed(n, pre.switches.get(n)) : undefined;
+    return this.reconcileConnected(arriving ? undefined : this.anchorOf(vm), each);
+  }
+
+  /**
+   * The model after the switchover of `vm` (see switchoverNow) and whether the VM arrives from another DC. A VM
+   * arriving had its arrival guards installed ahead: every switch flips at once.
+   */
+  private switchoverModel(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], keep: boolean): { model: DcModel; arriving: boolean } {
+    const holding = this.model.holding.filter((v) => v !== vm);
+    if (keep) holding.push(vm);
+    const arriving = keep && this.model.incoming.some((v) => v.name === vm) && !this.model.localVms().some((v) => v.name === vm);
+    const settling = this.model.settling.filter((v) => v !== vm);
+    if (arriving) settling.push(vm);
+    const staged = [...this.stagedFor].filter(([v]) => v !== vm).flatMap(([, flows]) => flows);
+    const model = this.model
+      .withVms(vms)
+      .withCrossSite(crossSite)
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling, staged });
+    return { model, arriving };
+  }
+
+  /**
+   * Computes the switchover of `vm` that central expects in the pause (the same inputs as `switchover`) and opens on
+   * each connected switch a bundle with the changes, uncommitted (precomputed-switchover.ts). Replaces what was
+   * precomputed for `vm` before. Resolves with the number of flow changes waiting in bundles.
+   */
+  private async precomputeNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<number> {
+    this.dropPrecomputed(vm);
+    const keep = opts.holdUntilRelease === true;
+    const pre: PrecomputedSwitchover = { base: this.model, inputs: switchoverInputs(vm, vms, crossSite, keep), switches: new Map() };
+    if (this.opts.mode === 'plain') return 0;
+    const { model } = this.switchoverModel(vm, vms, crossSite, keep);
+    let changes = 0;
+    const opened = [...this.connections].map(async ([name, conn]) => {
+      const applied = this.applied.get(name);
+      // A switch without a picture of its flows (not reconciled yet) reconciles as usual in the switchover.
+      if (applied === undefined) return;
+      const plan = planSwitch(this.managers, model, name, applied);
+      const entry: PrecomputedSwitch = { conn, applied, desired: plan.desired, snapshot: plan.snapshot, report: plan.report };
+      if (plan.messages.length > 0) {
+        try {
+          entry.bundle = await conn.openBundle(plan.messages, { flags: ONF_BF.ATOMIC | ONF_BF.ORDERED });
+        } catch {
+          return;
+        }
+        changes += plan.messages.length;
+      }
+      pre.switches.set(name, entry);
+    });
+    await Promise.all(opened);
+    pre.timer = setTimeout(() => this.dropPrecomputed(vm), PRECOMPUTED_TTL_MS);
+    pre.timer.unref();
+    this.precomputed.set(vm, pre);
+    return changes;
+  }
+
+  /** Forgets what was precomputed for `vm`; `discard`: and discards its bundles on the switches. */
+  private dropPrecomputed(vm: string, discard = true): void {
+    const pre = this.precomputed.get(vm);
+    if (pre === undefined) return;
+    this.precomputed.delete(vm);
+    clearTimeout(pre.timer);
+    if (discard) this.discardBundles(pre);
+  }
+
+  private discardBundles(pre: PrecomputedSwitchover): void {
+    for (const e of pre.switches.values()) if (e.bundle !== undefined) void e.conn.discardBundle(e.bundle);
+  }
+
+  /**
+   * Switch `switchName`'s part of a precomputed switchover (queued like a reconcile of it): commits its bundle, when
+   * the switch still holds what the bundle was computed against; otherwise (or when the commit fails) an incremental
+   * reconcile as usual.
+   */
+  private commitPrecomputed(switchName: string, entry: PrecomputedSwitch | undefined): Promise<ReconcileReport> {
+    if (entry === undefined) return this.reconcileSwitch(switchName, undefined, true);
+    const run = async (): Promise<ReconcileReport | undefined> => {
+      if (this.applied.get(switchName) !== entry.applied || this.connections.get(switchName) !== entry.conn) {
+        if (entry.bundle !== undefined) void entry.conn.discardBundle(entry.bundle);
+        return undefined;
+      }
+      const t0 = performance.now();
+      const removed = new Set<string>();
+      this.removedDuring.set(switchName, removed);
+      try {
+        if (entry.bundle !== undefined) await entry.conn.commitBundle(entry.bundle);
+      } catch {
+        // Nothing of it applied (a bundle is atomic), or the switch went away: a full reconcile knows.
+        this.applied.delete(switchName);
+        return undefined;
+      } finally {
+        if (this.removedDuring.get(switchName) === removed) this.removedDuring.delete(switchName);
+      }
+      this.desired.set(switchName, entry.desired);
+      this.applied.set(switchName, entry.snapshot.filter((f) => !removed.has(f.key)));
+      const report: ReconcileReport = { ...entry.report, via: entry.bundle !== undefined ? 'bundle' : 'none', ms: performance.now() - t0 };
+      this.counters.reconciles++;
+      this.reconciled.add(switchName);
+      this.emit('reconciled', switchName, report);
+      return report;
+    };
+    const prev = this.queues.get(switchName) ?? Promise.resolve();
+    const next = prev.then(run, run);
+    this.queues.set(switchName, next.catch(() => undefined));
+    return next.then((r) => r ?? this.reconcileSwitch(switchName, undefined, true));
   }
 
   /**
@@ -392,6 +505,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
   private async abortMigrationNow(vm: string): Promise<Map<string, ReconcileReport>> {
+    this.dropPrecomputed(vm);
     this.setStaged(vm, []);
     this.model = this.model.withMigrations({
       incoming: this.model.incoming.filter((v) => v.name !== vm),
@@ -451,11 +565,11 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * parallel, a fabric switch could still send a frame back to a gateway that already forwards it towards the fabric:
    * an output to the input port, which OpenFlow drops.
    */
-  private async reconcileConnected(anchor?: string): Promise<Map<string, ReconcileReport>> {
+  private async reconcileConnected(anchor?: string, each = (n: string) => this.reconcileSwitch(n, undefined, true)): Promise<Map<string, ReconcileReport>> {
     const names = [...this.connections.keys()];
     const out = new Map<string, ReconcileReport>();
     if (anchor === undefined || !this.model.switches.has(anchor)) {
-      const reports = await Promise.all(names.map((n) => this.reconcileSwitch(n, undefined, true)));
+      const reports = await Promise.all(names.map(each));
       names.forEach((n, i) => out.set(n, reports[i]!));
       return out;
     }
@@ -468,7 +582,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     }
     for (const d of [...levels.keys()].sort((a, b) => a - b)) {
       const level = levels.get(d)!;
-      const reports = await Promise.all(level.map((n) => this.reconcileSwitch(n, undefined, true)));
+      const reports = await Promise.all(level.map(each));
       level.forEach((n, i) => out.set(n, reports[i]!));
     }
     return out;
@@ -537,6 +651,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
     return this.exclusive(() => this.switchoverNow(vm, vms, crossSite, opts));
+  }
+
+  precompute(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<number> {
+    return this.exclusive(() => this.precomputeNow(vm, vms, crossSite, opts));
   }
 
   release(vm: string, handed: readonly Buffer[] = [], opts: { settled?: boolean } = {}): Promise<number> {
@@ -631,10 +749,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
     // The switch no longer holds that flow: keep the incremental reconciles' picture of it true.
     const applied = sw !== undefined ? this.applied.get(sw.name) : undefined;
     if (sw !== undefined) this.removedDuring.get(sw.name)?.add(flowKey(msg));
-    if (applied !== undefined) {
+    if (sw !== undefined && applied !== undefined) {
       const key = flowKey(msg);
-      const i = applied.findIndex((f) => f.key === key);
-      if (i >= 0) applied.splice(i, 1);
+      // A new array: a precomputed bundle was computed against the old one (compared by identity).
+      if (applied.some((f) => f.key === key)) this.applied.set(sw.name, applied.filter((f) => f.key !== key));
     }
     if (sw === undefined || sw.name !== gatewaySwitchOf(this.model) || cookieManager(msg.cookie) !== NAT_MANAGER) return;
     if (msg.reason !== OFPRR.IDLE_TIMEOUT && msg.reason !== OFPRR.HARD_TIMEOUT) return;

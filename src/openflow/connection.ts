@@ -208,14 +208,22 @@ export class SwitchConnection extends EventEmitter {
   }
 
   /**
-   * Applies `messages` atomically with the ONF bundle extension: open, add each, a barrier, then commit, or discard
-   * when the switch refused an add. The barrier matters: OVS drops a refused bundle_add and would commit the rest,
-   * so committing before every add has been answered could apply half a bundle.
+   * Applies `messages` atomically with the ONF bundle extension: {@link openBundle}, then {@link commitBundle}.
    *
    * Errors: OFP_BUNDLES_UNSUPPORTED (the switch does not know bundles; nothing was applied), OFP_BUNDLE_REFUSED
    * (details.refused: the index, type and code of every refused message; nothing was applied), OFP_ERROR_REPLY.
    */
   async bundle(messages: OfpMessage[], opts: { bundleId?: number; flags?: number } = {}): Promise<void> {
+    await this.commitBundle(await this.openBundle(messages, opts));
+  }
+
+  /**
+   * Opens a bundle holding `messages`, without committing it: open, add each, a barrier; discarded when the switch
+   * refused an add. The barrier matters: OVS drops a refused bundle_add and would commit the rest, so committing
+   * before every add has been answered could apply half a bundle. Resolves with the bundle, to commit (or discard)
+   * later, e.g. in a migration's pause, where only the commit's round trip is left. Errors as {@link bundle}.
+   */
+  async openBundle(messages: OfpMessage[], opts: { bundleId?: number; flags?: number } = {}): Promise<OpenBundle> {
     const bundleId = opts.bundleId ?? (this.allocXid() & 0x7fffffff);
     const flags = opts.flags ?? ONF_BF.ATOMIC;
     const ctl = (ctrlType: number): OfpMessage => ({ type: 'bundle_control', bundleId, ctrlType, flags, properties: [] });
@@ -259,9 +267,25 @@ export class SwitchConnection extends EventEmitter {
         await this.request(ctl(ONF_BCT.DISCARD_REQUEST), 'bundle_control').catch(() => undefined);
         throw bundleRefused(refused, 'discarded');
       }
+    } finally {
+      this.off('ofp_error', onError);
+    }
+    return { bundleId, flags, indexOf };
+  }
+
+  /** Commits a bundle {@link openBundle} opened. Errors as {@link bundle} (OFP_ERROR_REPLY: e.g. the switch dropped it). */
+  async commitBundle(b: OpenBundle): Promise<void> {
+    const refused: { index: number; errType: number; code: number }[] = [];
+    const onError = (m: MessageOf<'error'> | MessageOf<'error_experimenter'>) => {
+      const index = b.indexOf.get(m.xid ?? -1);
+      if (index === undefined) return;
+      refused.push(m.type === 'error' ? { index, errType: m.errType, code: m.code } : { index, errType: OFPET.EXPERIMENTER, code: m.expType });
+    };
+    this.on('ofp_error', onError);
+    try {
       let reply: MessageOf<'bundle_control'>;
       try {
-        reply = await this.request(ctl(ONF_BCT.COMMIT_REQUEST), 'bundle_control');
+        reply = await this.request({ type: 'bundle_control', bundleId: b.bundleId, ctrlType: ONF_BCT.COMMIT_REQUEST, flags: b.flags, properties: [] }, 'bundle_control');
       } catch (e) {
         // A message can also fail only at commit; its own error (with its add's xid) comes before the commit's.
         if (e instanceof OfpErrorReply && refused.length > 0) throw bundleRefused(refused, 'commit failed');
@@ -273,6 +297,11 @@ export class SwitchConnection extends EventEmitter {
     } finally {
       this.off('ofp_error', onError);
     }
+  }
+
+  /** Discards a bundle {@link openBundle} opened (nothing of it is applied); resolves also when the switch had dropped it. */
+  async discardBundle(b: OpenBundle): Promise<void> {
+    await this.request({ type: 'bundle_control', bundleId: b.bundleId, ctrlType: ONF_BCT.DISCARD_REQUEST, flags: b.flags, properties: [] }, 'bundle_control').catch(() => undefined);
   }
 
   /** Closes the connection; pending requests reject with OFP_CONNECTION_CLOSED. */
@@ -485,6 +514,14 @@ export function mergeMultipart(parts: MultipartReplyBody[]): MultipartReplyBody 
     default:
       return first;
   }
+}
+
+/** A bundle opened on a switch and not yet committed or discarded. */
+export interface OpenBundle {
+  readonly bundleId: number;
+  readonly flags: number;
+  /** Message index by the xid its add carried (to name a message that fails only at commit). */
+  readonly indexOf: ReadonlyMap<number, number>;
 }
 
 function bundleRefused(refused: { index: number; errType: number; code: number }[], what: string): XsiteError {

@@ -271,6 +271,11 @@ export class SoftSwitch implements PipelineHost, ActionHost {
   }
 
   /** Whether a controller is connected (async messages delivered). */
+  /** Bundles opened and neither committed nor discarded yet. */
+  get openBundles(): number {
+    return this.bundles.size;
+  }
+
   get controllerConnected(): boolean {
     return this.onAsync !== null;
   }

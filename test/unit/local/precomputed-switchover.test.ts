@@ -1,0 +1,94 @@
+/**
+ * A migration's switchover computed ahead of the pause (src/local/precomputed-switchover.ts), in one emulated DC: the
+ * switchover commits the bundles opened ahead when it brings the same inputs, and reconciles as usual (the bundles
+ * discarded) when the inputs, the model or a switch changed in between. Either way the switches end holding what a
+ * full reconcile, reading their flows, wants.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DirectoryVm } from '../../../src/local/dc-model';
+import type { LocalController } from '../../../src/local/local-controller';
+import type { EmulatedNetwork } from '../../../src/emulator/network';
+import { oneDc } from './dc-topology';
+import { localOnEmulator } from './helpers';
+
+/** a3 moved from dc1-h2-vs to dc1-h1-vs port `port`. */
+const moved = (lc: LocalController, port: number): DirectoryVm[] => lc.model.vms.map((v) => (v.name === 'a3' ? { ...v, switch: 'dc1-h1-vs', port } : v));
+
+async function assertConverged(lc: LocalController, net: EmulatedNetwork): Promise<void> {
+  for (const n of lc.connections.keys()) {
+    const r = await lc.reconcileSwitch(n);
+    assert.deepEqual([r.added, r.modified, r.deleted], [0, 0, 0], `${n} holds what the model wants`);
+    assert.equal(net.switch(n).openBundles, 0, `${n}: no bundle left open`);
+  }
+}
+
+test('the switchover commits the bundles opened ahead when it brings the same inputs', async () => {
+  const { net, lc, close } = await localOnEmulator(oneDc('mac'), 'dc1');
+  try {
+    const vms = moved(lc, 7);
+    const waiting = await lc.precompute('a3', vms, [], { holdUntilRelease: true });
+    assert.ok(waiting > 0, 'flow changes wait in bundles');
+    assert.ok([...lc.connections.keys()].some((n) => net.switch(n).openBundles === 1), 'bundles are open on the switches');
+    const sent = { ...lc.counters };
+    const reports = await lc.switchover('a3', vms, [], { holdUntilRelease: true });
+    assert.equal(lc.counters.switchoversPrecomputed, 1);
+    assert.equal(lc.counters.switchoversNotPrecomputed, 0);
+    const changed = [...reports.values()].reduce((n, r) => n + r.added + r.modified + r.deleted, 0);
+    assert.equal(changed, waiting, 'the reports count the changes the bundles held');
+    assert.equal(lc.counters.reconciles - sent.reconciles, lc.connections.size);
+    assert.equal(lc.model.vms.find((v) => v.name === 'a3')?.switch, 'dc1-h1-vs');
+    await assertConverged(lc, net);
+    await lc.release('a3');
+    await assertConverged(lc, net);
+  } finally {
+    await close();
+  }
+});
+
+test('other inputs in the pause: the switchover reconciles as usual and the bundles are discarded', async () => {
+  const { net, lc, close } = await localOnEmulator(oneDc('mac'), 'dc1');
+  try {
+    assert.ok((await lc.precompute('a3', moved(lc, 7), [], { holdUntilRelease: true })) > 0);
+    await lc.switchover('a3', moved(lc, 8), [], { holdUntilRelease: true });
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed], [0, 1]);
+    assert.equal(lc.model.vms.find((v) => v.name === 'a3')?.port, 8);
+    // The discards are on their way; a barrier on each switch lets them land.
+    for (const conn of lc.connections.values()) await conn.barrier();
+    await assertConverged(lc, net);
+  } finally {
+    await close();
+  }
+});
+
+test('a change of the model in between (another VM held) voids what was precomputed', async () => {
+  const { net, lc, close } = await localOnEmulator(oneDc('mac'), 'dc1');
+  try {
+    const vms = moved(lc, 7);
+    assert.ok((await lc.precompute('a3', vms, [], { holdUntilRelease: true })) > 0);
+    await lc.hold('a1');
+    await lc.switchover('a3', vms, [], { holdUntilRelease: true });
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed], [0, 1]);
+    assert.ok(lc.model.holding.includes('a1') && lc.model.holding.includes('a3'));
+    for (const conn of lc.connections.values()) await conn.barrier();
+    await assertConverged(lc, net);
+  } finally {
+    await close();
+  }
+});
+
+test('an abandoned migration discards the bundles opened ahead', async () => {
+  const { net, lc, close } = await localOnEmulator(oneDc('mac'), 'dc1');
+  try {
+    assert.ok((await lc.precompute('a3', moved(lc, 7), [], { holdUntilRelease: true })) > 0);
+    await lc.abortMigration('a3');
+    for (const conn of lc.connections.values()) await conn.barrier();
+    assert.equal(lc.model.vms.find((v) => v.name === 'a3')?.switch, 'dc1-h2-vs');
+    await assertConverged(lc, net);
+    // Nothing left to commit: the next switchover of a3 reconciles as usual.
+    await lc.switchover('a3', moved(lc, 7), [], { holdUntilRelease: true });
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed], [0, 1]);
+  } finally {
+    await close();
+  }
+});
