@@ -6,11 +6,13 @@
  *  2. source: `migrate-set-capabilities events + pause-before-switchover`, `migrate tcp:HOST:PORT`;
  *  3. pre-copy runs; `query-migrate` is polled for progress (transferred, remaining, dirty rate). With `beforeStop`,
  *     xsite decides when the guest stops, not QEMU: `downtime-limit` is set to 0 (QEMU never converges on its own
- *     while the guest dirties memory) and once the remaining bytes fall under `stopAt.remainingBytes` (or after
- *     `stopAt.maxRounds` passes) the copy is throttled to a trickle (a guest that dirties little would otherwise let
- *     QEMU finish and stop it on its own), `beforeStop` runs (xsite holds the frames sent to the guest: none reaches a
- *     guest that cannot read them), then QMP `stop` and the bandwidth is restored; QEMU copies what is left with the
- *     guest stopped;
+ *     while the guest dirties memory). Once the remaining bytes fall under `stopAt.remainingBytes` (or after
+ *     `stopAt.maxRounds` passes) the copy is throttled to a trickle, so that the pass cannot end (a guest that dirties
+ *     little would let QEMU finish and stop it on its own), and `beforeStop` runs: xsite holds the frames sent to the
+ *     guest, so none reaches a guest that cannot read them. From then on it does not matter who stops the guest: the
+ *     copy runs at full speed (`maxBandwidth` if one was given) while the guest still runs, and xsite stops it (QMP
+ *     `stop`) once `stopAt.stopBytes` are left or after `stopAt.holdMs`, unless QEMU converged first. QEMU copies what
+ *     is left with the guest stopped, with no throttle window to wait for;
  *  4. the source reaches `pre-switchover` (guest stopped, device state not yet sent): the `beforeSwitchover` hook runs
  *     (this is where xsite flips the network), then `migrate-continue`;
  *  5. `completed` on the source, the destination runs; the source (now `postmigrate`) is stopped unless told not to.
@@ -71,12 +73,17 @@ export interface MigrateOptions {
   /** Allowed downtime in ms (`downtime-limit`); default QEMU's (300); 0 with `beforeStop`. */
   downtimeLimitMs?: number;
   /**
-   * Runs just before xsite stops the guest for the final copy (see step 3). A rejection cancels the migration (the
-   * guest keeps running at the source).
+   * Runs before the guest stops for the final copy (see step 3). A rejection cancels the migration (the guest keeps
+   * running at the source).
    */
   beforeStop?: () => Promise<void> | void;
-  /** When `beforeStop` applies: remaining bytes (default 16 MiB), or passes (default 8). */
-  stopAt?: { remainingBytes?: number; maxRounds?: number };
+  /** Called once the guest stopped at the source (by xsite or by QEMU), with `beforeStop`. */
+  onStopped?: () => void;
+  /**
+   * With `beforeStop`: when it runs, at `remainingBytes` left (default 48 MiB) or after `maxRounds` passes (default
+   * 8); when the guest stops after it, at `stopBytes` left (default 4 MiB) or `holdMs` after it (default 400 ms).
+   */
+  stopAt?: { remainingBytes?: number; maxRounds?: number; stopBytes?: number; holdMs?: number };
 }
 
 interface QueryMigrate {
@@ -95,8 +102,11 @@ interface QueryMigrate {
   'error-desc'?: string;
 }
 
-/** `max-bandwidth` while xsite holds the guest's frames before stopping it (bytes/s). */
+/** `max-bandwidth` while `beforeStop` runs (bytes/s): the pass cannot end meanwhile. */
 const BRAKE_BYTES_PER_SEC = 64 * 1024;
+/** `max-bandwidth` once the guest's frames are held, when none was given: the rest as fast as the link takes it. */
+const HELD_BYTES_PER_SEC = 4 * 1024 * 1024 * 1024;
+const PAST_ACTIVE = new Set(['pre-switchover', 'completed', 'device']);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -199,20 +209,20 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
   const tMigrate = Date.now();
   await src.execute('migrate', { uri: `tcp:${host}:${port}` });
   let stoppedAt: number | undefined;
+  // The bandwidth before the brake, while it is off (restored if the guest runs on at the source).
+  let braked: number | undefined;
   try {
     if (opts.beforeStop !== undefined) {
-      const few = opts.stopAt?.remainingBytes ?? 16 * 1024 * 1024;
+      const holdAt = opts.stopAt?.remainingBytes ?? 48 * 1024 * 1024;
       const maxRounds = opts.stopAt?.maxRounds ?? 8;
-      // Poll finely: the moment to stop is when the remaining bytes are few. Statuses past `active` mean QEMU
+      // Poll finely: the moment to hold is when the remaining bytes are few. Statuses past `active` mean QEMU
       // converged on its own (memory untouched).
-      const reached = await waitStatus(src, new Set(['pre-switchover', 'completed', 'device']), deadline, Math.min(pollMs, 10), sample, (q) => {
+      const reached = await waitStatus(src, PAST_ACTIVE, deadline, Math.min(pollMs, 10), sample, (q) => {
         const rounds = q.ram?.['dirty-sync-count'] ?? 0;
-        return q.status === 'active' && ((q.ram?.remaining ?? Infinity) <= few || rounds > maxRounds);
+        return q.status === 'active' && ((q.ram?.remaining ?? Infinity) <= holdAt || rounds > maxRounds);
       });
       // Brake: a guest that dirties little lets QEMU finish the pass and stop it on its own within milliseconds, before
-      // beforeStop (xsite's hold) ran, and frames that reach the source tap meanwhile die with it. Throttled to a
-      // trickle, the copy cannot finish until the guest is stopped here; the bandwidth comes back right after.
-      let braked: number | undefined;
+      // beforeStop (xsite's hold) ran, and frames that reach the source tap meanwhile die with it.
       if (reached.status === 'active') {
         const cur = await src.execute<{ 'max-bandwidth'?: number }>('query-migrate-parameters');
         braked = cur['max-bandwidth'] ?? opts.maxBandwidth;
@@ -220,12 +230,21 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
       }
       try {
         await opts.beforeStop();
-        stoppedAt = Date.now();
-        await src.execute('stop');
-      } finally {
-        // Also when the hook failed: the guest runs on at the source, and a later migration must not crawl.
+      } catch (e) {
+        // The guest runs on at the source, and a later migration must not crawl.
         if (braked !== undefined) await src.execute('migrate-set-parameters', { 'max-bandwidth': braked }).catch(() => undefined);
+        braked = undefined;
+        throw e;
       }
+      // The frames to the guest are held: the rest of the pass may go, at full speed (no throttle window to wait for
+      // once the guest is stopped), and QEMU may even stop the guest itself.
+      if (braked !== undefined) await src.execute('migrate-set-parameters', { 'max-bandwidth': opts.maxBandwidth ?? Math.max(braked, HELD_BYTES_PER_SEC) });
+      const stopBytes = opts.stopAt?.stopBytes ?? 4 * 1024 * 1024;
+      const stopBy = Date.now() + (opts.stopAt?.holdMs ?? 400);
+      const near = await waitStatus(src, PAST_ACTIVE, deadline, Math.min(pollMs, 5), sample, (q) => q.status === 'active' && ((q.ram?.remaining ?? Infinity) <= stopBytes || Date.now() >= stopBy));
+      stoppedAt = Date.now();
+      if (near.status === 'active') await src.execute('stop');
+      opts.onStopped?.();
     }
     await waitStatus(src, new Set(['pre-switchover', 'completed']), deadline, pollMs, sample);
     const precopyMs = Date.now() - tMigrate;
@@ -269,6 +288,7 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
     // Leave the guest running on the source: cancel the outgoing migration (resumes the source guest; one that xsite
     // stopped is started again).
     await src.execute('migrate_cancel').catch(() => undefined);
+    if (braked !== undefined) await src.execute('migrate-set-parameters', { 'max-bandwidth': braked }).catch(() => undefined);
     if (stoppedAt !== undefined) await resumeSource(src).catch(() => undefined);
     throw e;
   }

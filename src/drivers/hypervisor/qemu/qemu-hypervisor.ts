@@ -18,10 +18,11 @@
  *  3. {@link liveMigrate} with pause-before-switchover over the switch namespace's loopback; `query-migrate` samples
  *     become progress records (phase `precopy`, round = QEMU's dirty-sync count, copy rate from successive samples,
  *     dirty rate = dirty pages/s x 4 KiB). An aborted `signal` cancels the migration (`migrate_cancel`).
- *  4. When the source reaches `pre-switchover` (the guest is stopped; QEMU gives no earlier sign that pre-copy
- *     converged, so `beforePause` is called when the pause begins, as the port allows), `beforePause` then
- *     `beforeSwitchover` run; then `migrate-continue`: the rest of the RAM and the device state go over, the guest
- *     runs at the destination.
+ *  4. Near the end of the copy (liveMigrate's `beforeStop`, with the copy braked so that the pass cannot end
+ *     meanwhile) `beforePause` runs while the guest still runs; then the copy goes on at full speed and the guest is
+ *     stopped (progress `paused`; `downtimeMs` is measured from here). When the source reaches `pre-switchover`,
+ *     `beforeSwitchover` runs; then `migrate-continue`: the rest of the RAM and the device state go over, the guest
+ *     runs at the destination (progress `resumed`, before the source is tidied up).
  *  5. The source QEMU is stopped (reaped) and its plug removed; {@link OvsDataplane.moved} records the new place.
  *     QEMU's self-announce (virtio-net: the guest sends gratuitous ARPs, else QEMU sends RARPs) tells the switches;
  *     the driver checks that the guest sent a frame into the destination port within `announceWaitMs` (the kernel RX
@@ -412,6 +413,8 @@ export class QemuHypervisor implements Hypervisor {
             }
             if (signal?.aborted) throw new HookFailure('before-pause', signal.reason, true);
           }
+        },
+        onStopped: () => {
           pauseAt = performance.now();
           emit({ phase: 'paused', round: lastRound, bytesCopied: lastBytes, bytesTotal: memoryBytes, remainingBytes: 0, dirtyBytesPerSec: 0, copyBytesPerSec: rate });
         },
