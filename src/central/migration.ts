@@ -227,12 +227,37 @@ export class MigrationService extends EventEmitter {
       let switchoverMs = 0;
       let flowMods = 0;
       let framesHeld = 0;
+      // Post-migration starts as soon as the VM runs at the destination (the hypervisor's `resumed` progress), while
+      // the driver still tidies up the source: the destination delivers what it held at once; the source flips once
+      // the frames that were on their way to it over the WAN arrived, and hands those over too.
+      let network: Promise<{ framesHeld: number; flowMods: number }> | undefined;
+      const finishNetwork = (): Promise<{ framesHeld: number; flowMods: number }> => {
+        if (network === undefined) {
+          network = (async () => {
+            rec.phases.migration!.endedAt = this.now();
+            rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
+            let held = await this.release(rec, rec.fromDc === rec.toDc);
+            let mods = 0;
+            if (rec.fromDc !== rec.toDc) {
+              await new Promise((r) => setTimeout(r, this.wanGraceMs()));
+              mods += (await this.pushSwitchover(rec, 'after')).flowMods;
+              held += await this.release(rec, true);
+            }
+            return { framesHeld: held, flowMods: mods };
+          })();
+          network.catch(() => undefined);
+        }
+        return network;
+      };
       const result = await this.o.hypervisor.migrate({
         vm: rec.vm,
         fromHost: rec.fromHost,
         toHost: rec.toHost,
         to: { switch: rec.toSwitch, port: rec.toPort },
-        onProgress: (p) => void this.progress(rec, p),
+        onProgress: (p) => {
+          void this.progress(rec, p);
+          if (p.phase === 'resumed' && isSwitched()) void finishNetwork();
+        },
         beforePause: async () => {
           setUnlock(await this.networkSection());
           await this.stage(rec);
@@ -259,18 +284,10 @@ export class MigrationService extends EventEmitter {
           switchoverMs = performance.now() - t0;
         },
       });
-      rec.phases.migration!.endedAt = this.now();
-
-      // Post-migration: the VM runs at the destination; frames held there since the switchover go to it.
-      rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
-      // The destination delivers what it held at once; the source flips once the frames that were on their way to
-      // it over the WAN arrived, and hands those over too.
-      framesHeld += await this.release(rec, rec.fromDc === rec.toDc);
-      if (rec.fromDc !== rec.toDc) {
-        await new Promise((r) => setTimeout(r, this.wanGraceMs()));
-        flowMods += (await this.pushSwitchover(rec, 'after')).flowMods;
-        framesHeld += await this.release(rec, true);
-      }
+      // Post-migration (started already if the hypervisor reported the VM running at the destination).
+      const net = await finishNetwork();
+      framesHeld += net.framesHeld;
+      flowMods += net.flowMods;
       await this.releaseCopyTuple(rec);
       await this.releaseStaged(rec);
       this.o.directoryChanged?.();
