@@ -30,7 +30,7 @@ describe('xsite bench migration on Open vSwitch', { skip, timeout: 400_000 }, ()
     );
     assert.equal(r.probes.streams, 4);
     assert.ok(r.probes.sent > 1000, `probes sent: ${r.probes.sent}`);
-    // Reported, not yet zero on OVS under this load (see the issue's note): a loss rate above 5 % is a regression.
-    assert.ok(r.probes.lost <= r.probes.sent * 0.05, `probes lost: ${r.probes.lost}/${r.probes.sent}`);
+    // Zero in most runs here, not all (one run lost 2 of 21,042; see the issue's note): more than 0.1 % is a regression.
+    assert.ok(r.probes.lost <= r.probes.sent * 0.001, `probes lost: ${r.probes.lost}/${r.probes.sent}`);
   });
 });
