@@ -5,6 +5,7 @@ import { runLabSelftest } from '../bin/lab-selftest';
 import { runDemo } from '../bin/demo';
 import { crossSitePassed, runCrossSiteScenario } from '../scenario/cross-site';
 import { migrationDemoPassed, runMigrationDemo } from '../scenario/migration-demo';
+import { startServe } from '../scenario/serve';
 import { loadCentralConfig, startCentral } from '../bin/central';
 import { startLocal } from '../bin/local';
 import { runOpenFlowBench } from '../../bench/openflow/run';
@@ -37,6 +38,14 @@ export function portNumber(value: string): number {
   return n;
 }
 
+/** Checks `--hypervisor` against `--dataplane` (the emulator runs sim; Open vSwitch runs netns or qemu). */
+export function hypervisorFor(dataplane: 'emulator' | 'ovs', hv: string | undefined): 'sim' | 'netns' | 'qemu' | undefined {
+  if (hv !== undefined && hv !== 'sim' && hv !== 'netns' && hv !== 'qemu') throw new InvalidArgumentError(`--hypervisor: expected sim, netns or qemu, got "${hv}"`);
+  if (dataplane === 'emulator' && hv !== undefined && hv !== 'sim') throw new InvalidArgumentError(`--hypervisor ${hv} needs --dataplane ovs (the emulator runs sim)`);
+  if (dataplane === 'ovs' && hv === 'sim') throw new InvalidArgumentError('--hypervisor sim runs on the emulator only (use netns or qemu with --dataplane ovs)');
+  return hv;
+}
+
 function printJson(v: unknown): void {
   process.stdout.write(`${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`);
 }
@@ -62,10 +71,7 @@ export function buildProgram(): Command {
     .action(async (o: { scenario: string; dataplane: 'emulator' | 'ovs'; hypervisor?: string; restart: boolean; natIdleTimeout: number; memory?: number; verbose?: boolean; json?: boolean }) => {
       const out = (s: string) => process.stdout.write(`${s}\n`);
       if (o.scenario === 'migration') {
-        const hv = o.hypervisor;
-        if (hv !== undefined && hv !== 'sim' && hv !== 'netns' && hv !== 'qemu') throw new InvalidArgumentError(`--hypervisor: expected sim, netns or qemu, got "${hv}"`);
-        if (o.dataplane === 'emulator' && hv !== undefined && hv !== 'sim') throw new InvalidArgumentError(`--hypervisor ${hv} needs --dataplane ovs (the emulator runs sim)`);
-        if (o.dataplane === 'ovs' && hv === 'sim') throw new InvalidArgumentError('--hypervisor sim runs on the emulator only (use netns or qemu with --dataplane ovs)');
+        const hv = hypervisorFor(o.dataplane, o.hypervisor);
         const r = await runMigrationDemo({
           dataplane: o.dataplane,
           ...(hv !== undefined ? { hypervisor: hv } : {}),
@@ -102,6 +108,40 @@ export function buildProgram(): Command {
       if (o.json) printJson(r);
       else out(`\nsummary: ${r.pingOk}/${r.pairs} pairs ping, ${r.tcp.kept}/${r.tcp.sessions} TCP sessions kept, ${r.probes.lost}/${r.probes.sent} probes lost (${r.ms} ms)`);
       if (r.pingOk !== r.pairs || r.tcp.kept !== r.tcp.sessions || r.probes.lost !== 0) process.exitCode = 1;
+    });
+
+  program
+    .command('serve')
+    .description('a sandbox for migrating by hand: three DCs (emulator + sim, or --dataplane ovs with netns or qemu), the controllers, and the REST API with /v1/migrations, until Ctrl-C; then `xsite migrate VM --to HOST --api URL --token TOKEN`')
+    .option('--dataplane <kind>', 'emulator (default) or ovs (the Open vSwitch lab; needs root and scripts/install-deps.sh)', dataplaneKind, 'emulator' as const)
+    .option('--hypervisor <kind>', 'sim (the emulator\'s), netns (default on ovs: namespaces as VMs) or qemu (one VM a QEMU guest, see --guest)')
+    .option('--guest <vm>', 'qemu: the VM that runs as a QEMU guest', 'acme-web1')
+    .option('--host <addr>', 'address the API binds', '127.0.0.1')
+    .option('--port <port>', 'API port (0: any free port, printed)', portNumber, 8080)
+    .option('--token <token>', "the operator's bearer token (default: a random one, printed)")
+    .option('--memory <MB>', 'memory of each migrated VM (default 64; qemu 128)', positiveInt)
+    .action(async (o: { dataplane: 'emulator' | 'ovs'; hypervisor?: string; guest: string; host: string; port: number; token?: string; memory?: number }) => {
+      const hv = hypervisorFor(o.dataplane, o.hypervisor);
+      const log = (s: string) => process.stderr.write(`${s}\n`);
+      log(`xsite serve: starting three DCs on ${o.dataplane === 'ovs' ? 'Open vSwitch' : 'the emulator'}...`);
+      const s = await startServe({
+        dataplane: o.dataplane,
+        ...(hv !== undefined ? { hypervisor: hv } : {}),
+        ...(o.memory !== undefined ? { memoryMB: o.memory } : {}),
+        ...(o.token !== undefined ? { token: o.token } : {}),
+        guest: o.guest,
+        host: o.host,
+        port: o.port,
+        log,
+      });
+      const topo = s.testbed.topology;
+      log(`xsite serve: ${s.testbed.dataplane} with the ${s.testbed.hypervisor} hypervisor; API on ${s.url} (docs at /docs), token ${s.token}`);
+      log(`  VMs: ${topo.vms.map((v) => v.name).join(', ')}; hosts: ${topo.hosts.map((h) => h.name).join(', ')}`);
+      log(`  try: xsite migrate ${topo.vms[0]?.name ?? 'VM'} --to ${topo.hosts.find((h) => h.dc !== topo.hosts[0]?.dc)?.name ?? 'HOST'} --api ${s.url} --token ${s.token}`);
+      log(`  Ctrl-C to stop${s.testbed.dataplane === 'ovs' ? ' (the lab is removed)' : ''}`);
+      await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+      log('xsite serve: stopping');
+      await s.close();
     });
 
   program

@@ -61,9 +61,11 @@ export interface MigrationDemoResult {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 const phaseMs = (p: { startedAt: number; endedAt?: number } | undefined) => (p?.endedAt !== undefined ? p.endedAt - p.startedAt : 0);
 
-/** Runs the demo; resolves with the figures (never throws for a failed migration: its status says so). */
-/** Starts the testbed the options ask for. */
-async function startTestbed(o: MigrationDemoOptions, vmName: string, log: (l: string) => void): Promise<MigrationTestbed> {
+/**
+ * Starts the testbed the options ask for (`guest`: the VM that runs as a QEMU guest with `qemu`). DEMO_INVALID for
+ * a hypervisor the data plane does not run.
+ */
+export async function startMigrationTestbed(o: MigrationDemoOptions, guest: string, log: (l: string) => void): Promise<MigrationTestbed> {
   const topology = loadTopologyFile(path.resolve(o.topologyFile ?? path.join(__dirname, '..', '..', '..', 'examples', 'topologies', 'three-dcs.yaml')));
   if ((o.dataplane ?? 'emulator') === 'emulator') {
     if (o.hypervisor !== undefined && o.hypervisor !== 'sim') throw new XsiteError('DEMO_INVALID', `the emulator runs the sim hypervisor, not ${o.hypervisor} (use --dataplane ovs)`);
@@ -71,7 +73,7 @@ async function startTestbed(o: MigrationDemoOptions, vmName: string, log: (l: st
   }
   const hv = o.hypervisor ?? 'netns';
   if (hv === 'sim') throw new XsiteError('DEMO_INVALID', 'Open vSwitch runs the netns or qemu hypervisor, not sim');
-  return startOvsTestbed({ topology, hypervisor: hv, memoryMB: o.memoryMB ?? (hv === 'qemu' ? 128 : 64), guests: [vmName], log });
+  return startOvsTestbed({ topology, hypervisor: hv, memoryMB: o.memoryMB ?? (hv === 'qemu' ? 128 : 64), guests: [guest], log });
 }
 
 /** Runs the demo; resolves with the figures (never throws for a failed migration: its status says so). */
@@ -80,7 +82,7 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
   const log = opts.log ?? (() => undefined);
   const vmName = opts.vm ?? 'acme-web1';
   const hops = opts.path ?? ['dc2-h2', 'dc3-h2'];
-  const tb = await startTestbed(opts, vmName, log);
+  const tb = await startMigrationTestbed(opts, vmName, log);
   const topo = tb.topology;
   const ctl = tb.ctl;
   const migrations: MigrationSummary[] = [];
