@@ -8,7 +8,11 @@
  * the receiver has N more bytes (MS: elapsed); `close` (or stdin closing) ends it. Errors print `error TEXT` and exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import * as os from 'node:os';
 import { XsiteError } from '../../../core/errors';
+
+/** Niceness of the copy stream's helper process (lower priority than the controllers and the switches). */
+export const COPY_STREAM_NICE = 10;
 
 /** Thrown by {@link CopyStream.send} when the signal fired. */
 export class StreamAborted extends Error {}
@@ -85,6 +89,15 @@ export class CopyStream {
   async open(timeoutMs = 10_000): Promise<void> {
     const child = spawn(process.execPath, ['-e', HELPER, String(this.rate)], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
+    // The bulk copy yields the CPU to the switches and the controllers: on a busy host, another VM's switchover must
+    // not wait for this stream (a real migration stream is bulk traffic too).
+    if (child.pid !== undefined) {
+      try {
+        os.setPriority(child.pid, COPY_STREAM_NICE);
+      } catch {
+        // Not allowed to lower it: it runs at the default priority.
+      }
+    }
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.once('error', (e) => this.fail(e));
     child.once('close', (code) => this.fail(new Error(`migration stream helper exited (${code})`)));
