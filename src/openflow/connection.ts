@@ -242,13 +242,7 @@ export class SwitchConnection extends EventEmitter {
     };
     // An add has no reply of its own; a refusal is an OFPT_ERROR carrying the add's xid.
     const indexOf = new Map<number, number>();
-    const refused: { index: number; errType: number; code: number }[] = [];
-    const onError = (m: MessageOf<'error'> | MessageOf<'error_experimenter'>) => {
-      const index = indexOf.get(m.xid ?? -1);
-      if (index === undefined) return;
-      refused.push(m.type === 'error' ? { index, errType: m.errType, code: m.code } : { index, errType: OFPET.EXPERIMENTER, code: m.expType });
-    };
-    this.on('ofp_error', onError);
+    const { refused, stop } = this.refusals(indexOf);
     try {
       for (const [index, message] of messages.entries()) {
         const xid = this.allocXid();
@@ -268,20 +262,26 @@ export class SwitchConnection extends EventEmitter {
         throw bundleRefused(refused, 'discarded');
       }
     } finally {
-      this.off('ofp_error', onError);
+      stop();
     }
     return { bundleId, flags, indexOf };
   }
 
-  /** Commits a bundle {@link openBundle} opened. Errors as {@link bundle} (OFP_ERROR_REPLY: e.g. the switch dropped it). */
-  async commitBundle(b: OpenBundle): Promise<void> {
+  /** Collects the refusals (OFPT_ERRORs) of the bundle messages whose xids `indexOf` maps to their index, until `stop`. */
+  private refusals(indexOf: ReadonlyMap<number, number>): { refused: { index: number; errType: number; code: number }[]; stop: () => void } {
     const refused: { index: number; errType: number; code: number }[] = [];
     const onError = (m: MessageOf<'error'> | MessageOf<'error_experimenter'>) => {
-      const index = b.indexOf.get(m.xid ?? -1);
+      const index = indexOf.get(m.xid ?? -1);
       if (index === undefined) return;
       refused.push(m.type === 'error' ? { index, errType: m.errType, code: m.code } : { index, errType: OFPET.EXPERIMENTER, code: m.expType });
     };
     this.on('ofp_error', onError);
+    return { refused, stop: () => this.off('ofp_error', onError) };
+  }
+
+  /** Commits a bundle {@link openBundle} opened. Errors as {@link bundle} (OFP_ERROR_REPLY: e.g. the switch dropped it). */
+  async commitBundle(b: OpenBundle): Promise<void> {
+    const { refused, stop } = this.refusals(b.indexOf);
     try {
       let reply: MessageOf<'bundle_control'>;
       try {
@@ -295,7 +295,7 @@ export class SwitchConnection extends EventEmitter {
         throw new XsiteError('OFP_BUNDLE_FAILED', `unexpected bundle reply type ${reply.ctrlType}`);
       }
     } finally {
-      this.off('ofp_error', onError);
+      stop();
     }
   }
 
