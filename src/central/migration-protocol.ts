@@ -21,6 +21,9 @@
  *   switchover as central expects to send it, before the pause; the DC computes it and opens its bundles uncommitted,
  *   so that the switchover only commits them when it brings the same (src/local/precomputed-switchover.ts).
  *   Result: `{ flowMods }` (changes waiting in bundles).
+ * - `migration.commit { migrationId, vm }` (the DCs it was precomputed in, as the pause begins): commit the precomputed
+ *   switchover as it was expected, while central still updates its directory; the `migration.switchover` that follows
+ *   only checks that it brings the same (else it reconciles the difference). Result: `{ flowMods, committed }`.
  * - `migration.abort { migrationId, vm }` (source and destination): the migration was abandoned; no arrival, no hold,
  *   held frames go on to the VM where it still is.
  */
@@ -34,6 +37,7 @@ export const MIGRATION_ABORT_JOB = 'migration.abort';
 export const MIGRATION_RELEASE_JOB = 'migration.release';
 export const MIGRATION_STAGE_JOB = 'migration.stage';
 export const MIGRATION_PRECOMPUTE_JOB = 'migration.precompute';
+export const MIGRATION_COMMIT_JOB = 'migration.commit';
 
 /** A VM at a given place, as the destination DC must know it. */
 export interface PreparedVm {

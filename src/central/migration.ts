@@ -44,6 +44,7 @@ import {
   MIGRATION_RELEASE_JOB,
   MIGRATION_STAGE_JOB,
   MIGRATION_PRECOMPUTE_JOB,
+  MIGRATION_COMMIT_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
   type PreparedVm,
@@ -271,6 +272,9 @@ export class MigrationService extends EventEmitter {
           const t0 = performance.now();
           rec = await this.transition(rec, 'switchover');
           markSwitched();
+          // The DCs that precomputed the switchover commit it now, while the directory is updated (their switchover
+          // below then only checks it got what it expected).
+          const ahead = this.commitAhead(rec);
           await this.o.store.transaction(async (tx) => {
             await tx.setVmHost(rec.vm, rec.toHost, rec.toPort);
           });
@@ -280,7 +284,9 @@ export class MigrationService extends EventEmitter {
           // Every flow took the tuple whose NAT flows the gateways installed ahead: the peers may flip together with
           // the destination (what they send arrives on flows that are there already).
           const together = staged !== undefined && re.flows.every((f) => re.adopted.includes(f.id));
+          const early = await ahead;
           ({ flowMods } = await this.pushSwitchover(rec, 'pause', together));
+          flowMods += early;
           switchoverMs = performance.now() - t0;
         },
       });
@@ -379,6 +385,16 @@ export class MigrationService extends EventEmitter {
         this.job(dc, MIGRATION_PRECOMPUTE_JOB, rec.id, async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc, moved), crossSite: await crossSite(dc), hold: dc === rec.toDc })),
       ),
     );
+  }
+
+  /**
+   * Has the DCs that precomputed the switchover of a move to another DC commit it (`migration.commit`); resolves with
+   * the flow changes they made. A DC that cannot (its model changed) does it all in the switchover.
+   */
+  private async commitAhead(rec: MigrationRecord): Promise<number> {
+    const dcs = rec.fromDc !== rec.toDc ? (this.precomputedIn.get(rec.id) ?? []) : [];
+    const results = await Promise.all(dcs.map((dc) => this.job<{ flowMods?: number }>(dc, MIGRATION_COMMIT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm }).catch(() => undefined)));
+    return results.reduce((n, r) => n + (typeof r?.flowMods === 'number' ? r.flowMods : 0), 0);
   }
 
   /** Longest one-way WAN latency of the topology (frames still on their way to the source when the peers flipped). */

@@ -15,6 +15,7 @@ import {
   MIGRATION_RELEASE_JOB,
   MIGRATION_STAGE_JOB,
   MIGRATION_PRECOMPUTE_JOB,
+  MIGRATION_COMMIT_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
 } from '../central/migration-protocol';
@@ -59,6 +60,10 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
   }
   if (job.type === MIGRATION_PRECOMPUTE_JOB && isMigrationSwitchoverJob(b)) {
     return { flowMods: await app.precompute(b.vm, toDirectoryVms(b.vms, topology, dc), b.crossSite, { holdUntilRelease: b.hold === true }) };
+  }
+  if (job.type === MIGRATION_COMMIT_JOB && isMigrationVmJob(b)) {
+    const reports = await app.commitAhead(b.vm);
+    return { flowMods: reports !== undefined ? mods(reports.values()) : 0, committed: reports !== undefined };
   }
   if (job.type === MIGRATION_RELEASE_JOB && isMigrationVmJob(b)) {
     const raw = (b as unknown as { frames?: unknown }).frames;

@@ -90,6 +90,8 @@ export interface LocalControllerCounters {
   /** Migration switchovers that committed the bundles precomputed for them / that reconciled as usual instead. */
   switchoversPrecomputed: number;
   switchoversNotPrecomputed: number;
+  /** Switchovers committed ahead whose switchover job then brought other inputs than expected (reconciled). */
+  switchoversCorrected: number;
 }
 
 /**
@@ -126,6 +128,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     reconcileErrors: 0,
     switchoversPrecomputed: 0,
     switchoversNotPrecomputed: 0,
+    switchoversCorrected: 0,
   };
   /** Packets from the WAN held per tuple while central sets their flow up again (`flow.reopen`). */
   private readonly heldWan = new Map<string, { inPort: number; data: Buffer }[]>();
@@ -293,6 +296,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private readonly heldFrames = new Map<string, { switch: string; inPort: number; data: Buffer }[]>();
   /** Switchovers computed ahead, by VM (precomputed-switchover.ts). */
   private readonly precomputed = new Map<string, PrecomputedSwitchover>();
+  /** Switchovers committed ahead of the `switchover` job (commitAhead): the model and inputs they were for. */
+  private readonly committedEarly = new Map<string, { model: DcModel; inputs: string; arriving: boolean }>();
   /** Cross-site flows staged for the migration of each VM (DcModel.staged is their union). */
   private readonly stagedFor = new Map<string, readonly CrossSiteFlow[]>();
 
@@ -347,6 +352,17 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private async switchoverNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
     // The destination keeps holding frames to the VM (now at its new port) until it runs there (`release`).
     const keep = opts.holdUntilRelease === true;
+    const early = this.committedEarly.get(vm);
+    if (early !== undefined) {
+      // `commitAhead` flipped the switches to what was expected: the switchover brings the actual inputs (their
+      // set-up generations, or a change since); nothing to do on the switches when they are the same.
+      this.committedEarly.delete(vm);
+      const unchanged = early.model === this.model && early.inputs === switchoverInputs(vm, vms, crossSite, keep);
+      this.model = this.model.withVms(vms).withCrossSite(crossSite);
+      if (unchanged) return new Map();
+      this.counters.switchoversCorrected++;
+      return this.reconcileConnected(early.arriving ? undefined : this.anchorOf(vm));
+    }
     const { model, arriving } = this.switchoverModel(vm, vms, crossSite, keep);
     const pre = this.precomputed.get(vm);
     this.dropPrecomputed(vm, false);
@@ -361,6 +377,26 @@ export class LocalController extends EventEmitter implements ControllerApp {
     else this.counters.switchoversNotPrecomputed++;
     const each = usable ? (n: string) => this.commitPrecomputed(n, pre.switches.get(n)) : undefined;
     return this.reconcileConnected(arriving ? undefined : this.anchorOf(vm), each);
+  }
+
+  /**
+   * Commits the switchover precomputed for `vm` as it was expected, ahead of the `switchover` itself (central sends
+   * this as the pause begins, while it still updates its directory): when the model did not change since, every switch
+   * commits its bundle and the model becomes the expected one; the `switchover` that follows then only checks that it
+   * brings the same. Resolves with the reports by switch, or undefined when nothing was committed (nothing
+   * precomputed, or the model changed: the `switchover` does it all).
+   */
+  private async commitAheadNow(vm: string): Promise<Map<string, ReconcileReport> | undefined> {
+    const pre = this.precomputed.get(vm);
+    if (pre === undefined || pre.base !== this.model || pre.next === undefined) return undefined;
+    this.dropPrecomputed(vm, false);
+    this.stagedFor.delete(vm);
+    this.model = pre.next.model;
+    this.gone.clear();
+    if (pre.next.keep && !this.heldFrames.has(vm)) this.heldFrames.set(vm, []);
+    this.committedEarly.set(vm, { model: this.model, inputs: pre.inputs, arriving: pre.next.arriving });
+    this.counters.switchoversPrecomputed++;
+    return this.reconcileConnected(pre.next.arriving ? undefined : this.anchorOf(vm), (n) => this.commitPrecomputed(n, pre.switches.get(n)));
   }
 
   /**
@@ -391,7 +427,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const keep = opts.holdUntilRelease === true;
     const pre: PrecomputedSwitchover = { base: this.model, inputs: switchoverInputs(vm, vms, crossSite, keep), switches: new Map() };
     if (this.opts.mode === 'plain') return 0;
-    const { model } = this.switchoverModel(vm, vms, crossSite, keep);
+    const { model, arriving } = this.switchoverModel(vm, vms, crossSite, keep);
+    pre.next = { model, arriving, keep };
     let changes = 0;
     const opened = [...this.connections].map(async ([name, conn]) => {
       const applied = this.applied.get(name);
@@ -506,6 +543,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
   private async abortMigrationNow(vm: string): Promise<Map<string, ReconcileReport>> {
     this.dropPrecomputed(vm);
+    this.committedEarly.delete(vm);
     this.setStaged(vm, []);
     this.model = this.model.withMigrations({
       incoming: this.model.incoming.filter((v) => v.name !== vm),
@@ -655,6 +693,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   precompute(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<number> {
     return this.exclusive(() => this.precomputeNow(vm, vms, crossSite, opts));
+  }
+
+  commitAhead(vm: string): Promise<Map<string, ReconcileReport> | undefined> {
+    return this.exclusive(() => this.commitAheadNow(vm));
   }
 
   release(vm: string, handed: readonly Buffer[] = [], opts: { settled?: boolean } = {}): Promise<number> {

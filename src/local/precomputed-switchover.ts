@@ -39,6 +39,8 @@ export interface PrecomputedSwitchover {
   /** {@link switchoverInputs} of the switchover it expects. */
   inputs: string;
   switches: Map<string, PrecomputedSwitch>;
+  /** The model after the switchover as expected, and how it goes (for a commit ahead of the switchover job). */
+  next?: { model: DcModel; arriving: boolean; keep: boolean };
   timer?: NodeJS.Timeout;
 }
 

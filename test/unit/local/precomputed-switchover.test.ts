@@ -92,3 +92,36 @@ test('an abandoned migration discards the bundles opened ahead', async () => {
     await close();
   }
 });
+
+test('committed ahead of the switchover job: the switchover then finds nothing to do, or reconciles what differs', async () => {
+  const { net, lc, close } = await localOnEmulator(oneDc('mac'), 'dc1');
+  try {
+    // Same inputs: the switches flip with the commit; the switchover only takes the inputs into the model.
+    const vms = moved(lc, 7);
+    const waiting = await lc.precompute('a3', vms, [], { holdUntilRelease: true });
+    const ahead = await lc.commitAhead('a3');
+    assert.ok(ahead !== undefined, 'committed');
+    assert.equal([...ahead.values()].reduce((n, r) => n + r.added + r.modified + r.deleted, 0), waiting);
+    assert.equal(lc.model.vms.find((v) => v.name === 'a3')?.switch, 'dc1-h1-vs', 'the model is the expected one');
+    assert.deepEqual([...(await lc.switchover('a3', vms, [], { holdUntilRelease: true })).values()], [], 'nothing left to change');
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed, lc.counters.switchoversCorrected], [1, 0, 0]);
+    await assertConverged(lc, net);
+    await lc.release('a3');
+
+    // Other inputs than expected: the switchover reconciles the difference from what was committed.
+    const back = lc.model.vms.map((v) => (v.name === 'a3' ? { ...v, switch: 'dc1-h2-vs', port: 9 } : v));
+    await lc.precompute('a3', back, [], { holdUntilRelease: true });
+    assert.ok((await lc.commitAhead('a3')) !== undefined);
+    const other = back.map((v) => (v.name === 'a3' ? { ...v, port: 10 } : v));
+    const reports = await lc.switchover('a3', other, [], { holdUntilRelease: true });
+    assert.ok([...reports.values()].some((r) => r.added + r.modified + r.deleted > 0), 'the difference was reconciled');
+    assert.equal(lc.counters.switchoversCorrected, 1);
+    assert.equal(lc.model.vms.find((v) => v.name === 'a3')?.port, 10);
+    await assertConverged(lc, net);
+
+    // Nothing precomputed: nothing to commit ahead.
+    assert.equal(await lc.commitAhead('a3'), undefined);
+  } finally {
+    await close();
+  }
+});
