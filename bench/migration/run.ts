@@ -37,7 +37,15 @@ export interface MigrationBenchResult {
   migrations: { requested: number; completed: number; rolledBack: number; failed: number; maxAtOnce: number };
   switchoverMs: { p50: number; p95: number; max: number };
   hypervisorDowntimeMs: { p50: number; p95: number; max: number };
-  probes: { streams: number; intervalMs: number; sent: number; lost: number; maxGapMs: number };
+  probes: {
+    streams: number;
+    intervalMs: number;
+    sent: number;
+    lost: number;
+    maxGapMs: number;
+    /** Where each lost probe (the first 50 per stream, where the data plane can tell) fell: `lostAt`. */
+    lostAt?: string[];
+  };
   /** leakedFrames: frames across VNs (emulator; null on OVS); leftovers: lab namespaces, links, processes left (OVS; null on the emulator). */
   audit: { leakedFlows: number; leakedTuples: number; mismatches: number; activeMigrations: number; leakedFrames: number | null; leftovers: number | null };
   ms: number;
@@ -48,6 +56,25 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
 };
+
+/**
+ * Where time `t` (epoch ms) fell among the migrations of `vm`: `migration 7 (dc1-h1 -> dc2-h2), post-migration
+ * +12 ms`, or `between migrations` / `outside any migration`.
+ */
+export function whereInMigrations(done: readonly MigrationRecord[], vm: string, t: number, marks: ReadonlyMap<string, Record<string, number>> = new Map()): string {
+  const mine = done.filter((m) => m.vm === vm);
+  for (const [i, m] of mine.entries()) {
+    for (const [name, p] of [['pre-migration', m.phases.preMigration], ['migration', m.phases.migration], ['post-migration', m.phases.postMigration]] as const) {
+      if (p !== undefined && t >= p.startedAt && t <= (p.endedAt ?? Infinity)) {
+        // Relative to the moments the bench saw (the VM paused, the switchover began, the VM resumed).
+        const rel = Object.entries(marks.get(m.id) ?? {}).map(([k, at]) => `${k} ${t - at >= 0 ? '+' : ''}${Math.round(t - at)} ms`);
+        return `migration ${i + 1} of ${vm} (${m.fromHost} -> ${m.toHost}), ${name} +${Math.round(t - p.startedAt)} ms${rel.length > 0 ? ` (${rel.join(', ')})` : ''}`;
+      }
+    }
+  }
+  const after = mine.filter((m) => (m.phases.postMigration?.endedAt ?? 0) < t).pop();
+  return after !== undefined ? `${Math.round(t - after.phases.postMigration!.endedAt!)} ms after migration ${mine.indexOf(after) + 1} of ${vm} (${after.fromHost} -> ${after.toHost})` : 'before any migration';
+}
 
 /** Migrating VMs and the peer (same VN, never migrating) that probes each. */
 const MOVERS: [string, string][] = [
@@ -71,6 +98,15 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
   const ctl = tb.ctl;
   const streams: ProbeStream[] = [];
   const done: MigrationRecord[] = [];
+  // When each migration's VM paused, its switchover began and the VM resumed (to place lost probes).
+  const marks = new Map<string, Record<string, number>>();
+  const mark = (id: string, what: string) => marks.set(id, { ...(marks.get(id) ?? {}), [what]: Date.now() });
+  ctl.migrations.on('state', (r: MigrationRecord) => {
+    if (r.state === 'switchover') mark(r.id, 'switchover');
+  });
+  ctl.migrations.on('progress', (r: MigrationRecord) => {
+    if ((r.progress?.phase === 'paused' || r.progress?.phase === 'resumed') && marks.get(r.id)?.[r.progress.phase] === undefined) mark(r.id, r.progress.phase);
+  });
   let closed = false;
   try {
     for (const [vm, peer] of MOVERS) {
@@ -131,11 +167,15 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
     let lost = 0;
     let maxGap = 0;
     const nStreams = streams.length;
-    for (const pr of await Promise.all(streams.splice(0).map((p) => p.stop()))) {
+    const lostAt: string[] = [];
+    for (const [i, pr] of (await Promise.all(streams.splice(0).map((p) => p.stop()))).entries()) {
       sent += pr.sent;
       lost += pr.lost;
       maxGap = Math.max(maxGap, pr.maxGapMs);
+      const [vm, peer] = MOVERS[i]!;
+      for (const t of pr.lostSentAt ?? []) lostAt.push(`${peer} -> ${vm}: ${whereInMigrations(done, vm, t, marks)}`);
     }
+    for (const l of lostAt) log(`lost probe ${l}`);
     const a = await runAudit({
       store: ctl.store,
       channel: { connectedDcs: () => [...ctl.locals.keys()], request: async (dc: string) => auditLocal(ctl.locals.get(dc)!) } as never,
@@ -164,7 +204,7 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
         p95: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 95),
         max: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 100),
       },
-      probes: { streams: nStreams, intervalMs: 10, sent, lost, maxGapMs: Math.round(maxGap * 10) / 10 },
+      probes: { streams: nStreams, intervalMs: 10, sent, lost, maxGapMs: Math.round(maxGap * 10) / 10, ...(lostAt.length > 0 ? { lostAt } : {}) },
       audit: {
         leakedFlows: a.leakedFlows,
         leakedTuples: a.leakedTuples,

@@ -7,13 +7,17 @@
  *  migration       the hypervisor copies memory while the VM runs (progress is journaled and emitted). Once pre-copy
  *                  converged, the VM's cross-site flows get the tuples of their new gateways reserved, and the DCs at
  *                  their ends install the NAT flows of those tuples that no live packet matches yet (`migration.stage`);
- *                  the source DC starts holding frames sent to the VM (`migration.hold`), then the VM pauses. In the
- *                  pause (`beforeSwitchover`) the switchover runs: the directory moves the VM, its cross-site flows
- *                  take the reserved tuples, and every DC of its VN except the source applies the new state in one
- *                  bundle per switch: all at once when everything was staged (the destination's arrival guards turn
- *                  a half-flipped fabric's drops into forwarding), else the destination first (make before break).
- *                  The source flips once the VM runs at the destination and hands the frames it held over.
- *  post-migration  the VM runs at the destination and announced itself; the copy tuple is released; figures recorded.
+ *                  the source DC starts holding frames sent to the VM (`migration.hold`), and the DCs that switch
+ *                  over in the pause compute that switchover and open its bundles (`migration.precompute`); then the
+ *                  VM pauses. In the pause (`beforeSwitchover`) those DCs commit (`migration.commit`: the destination
+ *                  first, make before break, then the peers) while the directory moves the VM and its cross-site
+ *                  flows take the reserved tuples; the switchover jobs then bring every DC of its VN except the
+ *                  source the new state (a DC that committed what it gets has nothing left to do; the others apply it
+ *                  in one bundle per switch, the destination first). The destination's switches flip all at once
+ *                  (its arrival guards turn a half-flipped fabric's drops into forwarding).
+ *  post-migration  from the moment the hypervisor reports the VM running at the destination: the destination delivers
+ *                  what it held; the source flips once frames already on the WAN to it landed and hands those over;
+ *                  the copy tuple and unused reservations are released; figures recorded.
  *
  * Any failure before the switchover rolls back: the hypervisor leaves the VM running at the source, the DCs drop the
  * arrival and the hold (held frames go on to the VM where it is), the copy tuple is released. A failure during the
@@ -281,11 +285,8 @@ export class MigrationService extends EventEmitter {
           const staged = this.staged.get(rec.id);
           const re = await this.o.crossSite.resetupForVm(rec.vm, staged?.tuples);
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
-          // Every flow took the tuple whose NAT flows the gateways installed ahead: the peers may flip together with
-          // the destination (what they send arrives on flows that are there already).
-          const together = staged !== undefined && re.flows.every((f) => re.adopted.includes(f.id));
           const early = await ahead;
-          ({ flowMods } = await this.pushSwitchover(rec, 'pause', together));
+          ({ flowMods } = await this.pushSwitchover(rec, 'pause'));
           flowMods += early;
           switchoverMs = performance.now() - t0;
         },
@@ -323,12 +324,12 @@ export class MigrationService extends EventEmitter {
 
   /**
    * Sends the switchover to the DCs of the VM's VN. `pause` (in the hypervisor's pause): the destination first (make
-   * before break), then the other DCs except the source; with `together` (the new tuples' NAT flows and the
-   * destination's arrival guards are in place) all of them at once. `after` (the VM runs at the destination): the source, once
+   * before break: a peer that flipped before the destination did lost frames in the OVS benchmark, arrival guards
+   * notwithstanding), then the other DCs except the source. `after` (the VM runs at the destination): the source, once
    * the frames that were on their way to it over the WAN arrived (it holds them, with those of its own senders, and
    * hands them over for the destination). `all`: both, for recovery. Resolves with what the DCs did.
    */
-  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all', together = false): Promise<MigrationSwitchoverResult> {
+  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all'): Promise<MigrationSwitchoverResult> {
     const dcs = await this.switchoverDcs(rec);
     const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
       const build = async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc });
@@ -343,11 +344,8 @@ export class MigrationService extends EventEmitter {
     const sourceLast = rec.fromDc !== rec.toDc;
     if (part !== 'after') {
       const others = dcs.filter((d) => d !== rec.toDc && !(sourceLast && d === rec.fromDc));
-      if (together) for (const r of await Promise.all([rec.toDc, ...others].map(send))) add(r);
-      else {
-        add(await send(rec.toDc));
-        for (const r of await Promise.all(others.map(send))) add(r);
-      }
+      add(await send(rec.toDc));
+      for (const r of await Promise.all(others.map(send))) add(r);
     }
     if (part !== 'pause' && sourceLast) add(await send(rec.fromDc));
     this.handed.set(rec.id, [...(this.handed.get(rec.id) ?? []), ...total.frames!]);
@@ -393,8 +391,12 @@ export class MigrationService extends EventEmitter {
    */
   private async commitAhead(rec: MigrationRecord): Promise<number> {
     const dcs = rec.fromDc !== rec.toDc ? (this.precomputedIn.get(rec.id) ?? []) : [];
-    const results = await Promise.all(dcs.map((dc) => this.job<{ flowMods?: number }>(dc, MIGRATION_COMMIT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm }).catch(() => undefined)));
-    return results.reduce((n, r) => n + (typeof r?.flowMods === 'number' ? r.flowMods : 0), 0);
+    const commit = (dc: string) => this.job<{ flowMods?: number }>(dc, MIGRATION_COMMIT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm }).catch(() => undefined);
+    const mods = (r: { flowMods?: number } | undefined) => (typeof r?.flowMods === 'number' ? r.flowMods : 0);
+    // Make before break: the destination first (it holds what arrives for the VM), then the peers, which send there.
+    let n = dcs.includes(rec.toDc) ? mods(await commit(rec.toDc)) : 0;
+    for (const r of await Promise.all(dcs.filter((d) => d !== rec.toDc).map(commit))) n += mods(r);
+    return n;
   }
 
   /** Longest one-way WAN latency of the topology (frames still on their way to the source when the peers flipped). */
