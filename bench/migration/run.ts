@@ -133,7 +133,7 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
           const fin = await ctl.migrations.wait(rec.id);
           atOnce--;
           done.push(fin);
-          log(`${String(done.length).padStart(3)}/${count} ${vm} ${loc.host.name} -> ${host}: ${fin.state}, switchover ${fin.result?.switchoverMs.toFixed(1) ?? '-'} ms, downtime ${fin.result?.hypervisorDowntimeMs.toFixed(1) ?? '-'} ms`);
+          log(`${String(done.length).padStart(3)}/${count} ${vm} ${loc.host.name} -> ${host}: ${fin.state}${fin.error ? ` [${fin.error.code}: ${fin.error.message}]` : ''}, switchover ${fin.result?.switchoverMs.toFixed(1) ?? '-'} ms, downtime ${fin.result?.hypervisorDowntimeMs.toFixed(1) ?? '-'} ms`);
           return;
         } catch (e) {
           if ((e as { code?: string }).code === 'MIGRATION_NO_CAPACITY') continue;

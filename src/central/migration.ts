@@ -286,8 +286,10 @@ export class MigrationService extends EventEmitter {
           const re = await this.o.crossSite.resetupForVm(rec.vm, staged?.tuples);
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
           const early = await ahead;
-          ({ flowMods } = await this.pushSwitchover(rec, 'pause'));
-          flowMods += early;
+          // Every DC of the pause committed what it computed ahead: the switchover jobs only check that, at once.
+          const checkOnly = early.committed.length > 0 && (await this.pauseDcs(rec)).every((d) => early.committed.includes(d));
+          ({ flowMods } = await this.pushSwitchover(rec, 'pause', checkOnly));
+          flowMods += early.flowMods;
           switchoverMs = performance.now() - t0;
         },
       });
@@ -325,11 +327,12 @@ export class MigrationService extends EventEmitter {
   /**
    * Sends the switchover to the DCs of the VM's VN. `pause` (in the hypervisor's pause): the destination first (make
    * before break: a peer that flipped before the destination did lost frames in the OVS benchmark, arrival guards
-   * notwithstanding), then the other DCs except the source. `after` (the VM runs at the destination): the source, once
+   * notwithstanding), then the other DCs except the source; all at once with `checkOnly` (they all committed their
+   * precomputed switchover already, the jobs only check it). `after` (the VM runs at the destination): the source, once
    * the frames that were on their way to it over the WAN arrived (it holds them, with those of its own senders, and
    * hands them over for the destination). `all`: both, for recovery. Resolves with what the DCs did.
    */
-  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all'): Promise<MigrationSwitchoverResult> {
+  private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all', checkOnly = false): Promise<MigrationSwitchoverResult> {
     const dcs = await this.switchoverDcs(rec);
     const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
       const build = async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc });
@@ -344,8 +347,11 @@ export class MigrationService extends EventEmitter {
     const sourceLast = rec.fromDc !== rec.toDc;
     if (part !== 'after') {
       const others = dcs.filter((d) => d !== rec.toDc && !(sourceLast && d === rec.fromDc));
-      add(await send(rec.toDc));
-      for (const r of await Promise.all(others.map(send))) add(r);
+      if (checkOnly) for (const r of await Promise.all([rec.toDc, ...others].map(send))) add(r);
+      else {
+        add(await send(rec.toDc));
+        for (const r of await Promise.all(others.map(send))) add(r);
+      }
     }
     if (part !== 'pause' && sourceLast) add(await send(rec.fromDc));
     this.handed.set(rec.id, [...(this.handed.get(rec.id) ?? []), ...total.frames!]);
@@ -366,7 +372,7 @@ export class MigrationService extends EventEmitter {
    * (`migration.precompute`). A DC that gets the same in the pause only commits the bundles it opened.
    */
   private async precompute(rec: MigrationRecord): Promise<void> {
-    const dcs = (await this.switchoverDcs(rec)).filter((d) => !(rec.fromDc !== rec.toDc && d === rec.fromDc));
+    const dcs = await this.pauseDcs(rec);
     const staged = this.staged.get(rec.id);
     // The VM's open flows: after the move each is the staged one (with its reserved tuple) or closed (both ends in one
     // DC). A move inside a DC keeps them as they are.
@@ -389,14 +395,23 @@ export class MigrationService extends EventEmitter {
    * Has the DCs that precomputed the switchover of a move to another DC commit it (`migration.commit`); resolves with
    * the flow changes they made. A DC that cannot (its model changed) does it all in the switchover.
    */
-  private async commitAhead(rec: MigrationRecord): Promise<number> {
+  private async commitAhead(rec: MigrationRecord): Promise<{ flowMods: number; committed: string[] }> {
     const dcs = rec.fromDc !== rec.toDc ? (this.precomputedIn.get(rec.id) ?? []) : [];
-    const commit = (dc: string) => this.job<{ flowMods?: number }>(dc, MIGRATION_COMMIT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm }).catch(() => undefined);
-    const mods = (r: { flowMods?: number } | undefined) => (typeof r?.flowMods === 'number' ? r.flowMods : 0);
+    const out = { flowMods: 0, committed: [] as string[] };
+    const commit = async (dc: string) => {
+      const r = await this.job<{ flowMods?: number; committed?: boolean }>(dc, MIGRATION_COMMIT_JOB, rec.id, { migrationId: rec.id, vm: rec.vm }).catch(() => undefined);
+      out.flowMods += typeof r?.flowMods === 'number' ? r.flowMods : 0;
+      if (r?.committed === true) out.committed.push(dc);
+    };
     // Make before break: the destination first (it holds what arrives for the VM), then the peers, which send there.
-    let n = dcs.includes(rec.toDc) ? mods(await commit(rec.toDc)) : 0;
-    for (const r of await Promise.all(dcs.filter((d) => d !== rec.toDc).map(commit))) n += mods(r);
-    return n;
+    if (dcs.includes(rec.toDc)) await commit(rec.toDc);
+    await Promise.all(dcs.filter((d) => d !== rec.toDc).map(commit));
+    return out;
+  }
+
+  /** The DCs that switch over in the pause: the VM's VN's, the destination's, not the source's (when it is another). */
+  private async pauseDcs(rec: MigrationRecord): Promise<string[]> {
+    return (await this.switchoverDcs(rec)).filter((d) => !(rec.fromDc !== rec.toDc && d === rec.fromDc));
   }
 
   /** Longest one-way WAN latency of the topology (frames still on their way to the source when the peers flipped). */
