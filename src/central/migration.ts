@@ -287,7 +287,8 @@ export class MigrationService extends EventEmitter {
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
           const early = await ahead;
           // Every DC of the pause committed what it computed ahead: the switchover jobs only check that, at once.
-          const checkOnly = early.committed.length > 0 && (await this.pauseDcs(rec)).every((d) => early.committed.includes(d));
+          // (precomputedIn: the pause's DCs as precompute() found them; no directory read in the pause.)
+          const checkOnly = early.committed.length > 0 && (this.precomputedIn.get(rec.id) ?? []).every((d) => early.committed.includes(d));
           ({ flowMods } = await this.pushSwitchover(rec, 'pause', checkOnly));
           flowMods += early.flowMods;
           switchoverMs = performance.now() - t0;
