@@ -10,7 +10,7 @@
  * | `FORBIDDEN` (the token's role may not do this)              | 403    |
  * | `NOT_FOUND` (no such route), `*_NOT_FOUND`                  | 404    |
  * | `DUPLICATE_*`, `*_CONFLICT`, `NAT_POOL_EXHAUSTED`, `VM_BAD_REFERENCE`, `NO_GATEWAY`, `STORE_CONSTRAINT`, `JOB_BAD_TRANSITION` | 409 |
- * | `MIGRATION_SAME_HOST`, `MIGRATION_IN_PROGRESS`, `MIGRATION_NO_CAPACITY`, `MIGRATION_NO_PORT` | 409 |
+ * | `MIGRATION_SAME_HOST`, `MIGRATION_IN_PROGRESS`, `MIGRATION_NO_CAPACITY`, `MIGRATION_NO_PORT`, `MIGRATION_ENDPOINT` | 409 |
  * | `DIRECTORY_READ_ONLY` (`xsite serve`: the data plane's VMs are the topology's)          | 409 |
  * | `UNSUPPORTED_MEDIA_TYPE`                                    | 415    |
  * | `PAYLOAD_TOO_LARGE`                                         | 413    |
@@ -42,6 +42,7 @@ const EXACT: Readonly<Record<string, number>> = {
   MIGRATION_IN_PROGRESS: 409,
   MIGRATION_NO_CAPACITY: 409,
   MIGRATION_NO_PORT: 409,
+  MIGRATION_ENDPOINT: 409,
   DIRECTORY_READ_ONLY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

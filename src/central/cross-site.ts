@@ -44,6 +44,8 @@ export interface CrossSiteCounters {
   openFailed: number;
   closedIdle: number;
   closedStale: number;
+  /** Closed by {@link CrossSiteService.close} (a migration's copy stream ended). */
+  closedByOwner: number;
   installJobs: number;
   removeJobs: number;
 }
@@ -60,9 +62,9 @@ export interface ResetupResult {
   adopted: string[];
 }
 
-/** Events: `opened` (CrossSiteFlow), `closed` (flowId, reason 'idle' | 'stale'), `error` never (failures are counted). */
+/** Events: `opened` (CrossSiteFlow), `closed` (flowId, reason 'idle' | 'stale' | 'owner'), `error` never (failures are counted). */
 export class CrossSiteService extends EventEmitter {
-  readonly counters: CrossSiteCounters = { opened: 0, openFailed: 0, closedIdle: 0, closedStale: 0, installJobs: 0, removeJobs: 0 };
+  readonly counters: CrossSiteCounters = { opened: 0, openFailed: 0, closedIdle: 0, closedStale: 0, closedByOwner: 0, installJobs: 0, removeJobs: 0 };
   /** DCs that reported each open flow idle since it was last (re)installed. */
   private readonly idle = new Map<string, Set<string>>();
   /** The current set-up generation of each flow set up since this process started. */
@@ -156,6 +158,28 @@ export class CrossSiteService extends EventEmitter {
       this.counters.openFailed++;
       throw e;
     }
+  }
+
+  /**
+   * Closes open flow `flowId` now (its owner is done with it, e.g. a migration's copy stream): the tuple is released
+   * and the DCs of its gateways and VMs remove its NAT flows. Resolves with true when the flow was open and held a
+   * tuple, false when there was nothing to close.
+   */
+  close(flowId: string): Promise<boolean> {
+    return this.serial(flowId, async () => {
+      const rec = await this.store.getFlow(flowId);
+      if (rec === undefined || rec.state !== 'open') return false;
+      const tuple = await this.store.getNatTuple(flowId);
+      const dcs = await this.dcsOf(rec);
+      await this.directory.closeFlow(flowId);
+      this.idle.delete(flowId);
+      this.gens.delete(flowId);
+      this.counters.closedByOwner++;
+      this.emit('closed', flowId, 'owner');
+      const gwDcs = tuple !== undefined ? await this.gatewayDcs(tuple.srcGateway, tuple.dstGateway) : [];
+      await this.remove(flowId, [...gwDcs, ...(dcs ?? [])]);
+      return tuple !== undefined;
+    });
   }
 
   /**

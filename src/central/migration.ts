@@ -2,8 +2,12 @@
  * Live migration across layer-3 sites, central's side (seed 000 section 5, figures 2-4): a journaled state machine
  * that drives the hypervisor and the local controllers.
  *
- *  pre-migration   the request is checked; the copy stream's path gets its NAT tuple (source gateway -> destination
- *                  gateway, cross-DC only); the destination DC classifies the VM's frames at its new port ahead.
+ *  pre-migration   the request is checked; the copy stream gets its path: when both hosts have a migration endpoint
+ *                  (src/model/migration-network.ts) it runs between them, and across DCs central opens it as a
+ *                  cross-site flow (its NAT tuple allocated, its NAT flows installed on both gateways) before the
+ *                  hypervisor sends a byte: source host -> gateway -> gateway -> destination host. Without endpoints
+ *                  only the tuple is reserved and the hypervisor copies over its own path. The destination DC
+ *                  classifies the VM's frames at its new port ahead.
  *  migration       the hypervisor copies memory while the VM runs (progress is journaled and emitted). Once pre-copy
  *                  converged, the VM's cross-site flows get the tuples of their new gateways reserved, and the DCs at
  *                  their ends install the NAT flows of those tuples that no live packet matches yet (`migration.stage`);
@@ -17,15 +21,17 @@
  *                  (its arrival guards turn a half-flipped fabric's drops into forwarding).
  *  post-migration  from the moment the hypervisor reports the VM running at the destination: the destination delivers
  *                  what it held; the source flips once frames already on the WAN to it landed and hands those over;
- *                  the copy tuple and unused reservations are released; figures recorded.
+ *                  the copy stream is closed (its tuple and NAT flows released) with the unused reservations; figures
+ *                  recorded.
  *
  * Any failure before the switchover rolls back: the hypervisor leaves the VM running at the source, the DCs drop the
- * arrival and the hold (held frames go on to the VM where it is), the copy tuple is released. A failure during the
+ * arrival and the hold (held frames go on to the VM where it is), the copy stream is closed. A failure during the
  * switchover after the directory moved is completed forward (the DCs are told the new state again). `recover()`,
  * called when central starts, does the same from the journal for migrations a previous process left active.
  *
  * Errors of `request`: VM_NOT_FOUND, HOST_NOT_FOUND, MIGRATION_SAME_HOST, MIGRATION_IN_PROGRESS (concurrent requests
- * for one VM: exactly one wins), FORBIDDEN (a tenant's request for another tenant's VM), MIGRATION_NO_CAPACITY.
+ * for one VM: exactly one wins), FORBIDDEN (a tenant's request for another tenant's VM), MIGRATION_NO_CAPACITY,
+ * MIGRATION_ENDPOINT (a host's migration endpoint is infrastructure, it does not migrate).
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -34,10 +40,12 @@ import type { Topology } from '../emulator/topology/model';
 import { toDirectoryVms } from '../local/central-sync';
 import type { CrossSiteFlow } from '../model/cross-site-flow';
 import type { MigrationRecord } from '../model/migration';
+import { type CopyRoute, copyStreamFlowId, isMigrationEndpoint, MIGRATION_LISTEN_PORTS, MIGRATION_SOURCE_PORTS, migrationEndpointName } from '../model/migration-network';
 import { isActiveMigration } from '../model/migration';
 import type { Hypervisor, HypervisorProgress } from '../ports/hypervisor';
 import type { Store, StoreTx } from '../ports/store';
 import type { CrossSiteService } from './cross-site';
+import { CROSS_SITE_VERSION } from './cross-site-protocol';
 import type { Directory } from './directory';
 import type { OrderedDispatch } from './ordered-dispatch';
 import { vmsForDc, vmsForDcIn } from './local-sync';
@@ -90,6 +98,7 @@ export class MigrationService extends EventEmitter {
   /** The DCs each migration's switchover was precomputed in (they discard it on rollback). */
   private readonly precomputedIn = new Map<string, string[]>();
   private networkTail: Promise<void> = Promise.resolve();
+  private readonly copyPortSeq = { from: 0, to: 0 };
 
   constructor(private readonly o: MigrationServiceOptions) {
     super();
@@ -101,6 +110,9 @@ export class MigrationService extends EventEmitter {
     const loc = await this.o.directory.vmByName(req.vm);
     if (principal.role === 'tenant' && principal.tenant !== loc.vm.tenant) {
       throw new XsiteError('FORBIDDEN', `VM ${req.vm} is not a VM of tenant ${principal.tenant}`, { vm: req.vm });
+    }
+    if (isMigrationEndpoint(loc.vm)) {
+      throw new XsiteError('MIGRATION_ENDPOINT', `${req.vm} is the migration endpoint of host ${loc.host.name}: it stays with its host`, { vm: req.vm, host: loc.host.name });
     }
     const to = await this.o.store.getHost(req.destinationHost);
     if (to === undefined) throw new XsiteError('HOST_NOT_FOUND', `no host ${req.destinationHost}`, { host: req.destinationHost });
@@ -177,6 +189,7 @@ export class MigrationService extends EventEmitter {
         await this.pushSwitchover(rec, 'all').catch(() => undefined);
         await this.release(rec).catch(() => undefined);
         await this.releaseStaged(rec).catch(() => undefined);
+        await this.releaseCopyTuple(rec).catch(() => undefined);
         out.push(await this.finish(rec, 'completed', { code: 'MIGRATION_RECOVERED', message: 'completed after a central restart' }));
       } else {
         out.push(await this.rollback(rec, new XsiteError('MIGRATION_INTERRUPTED', 'central restarted during the migration; rolled back')));
@@ -216,13 +229,7 @@ export class MigrationService extends EventEmitter {
       // Pre-migration.
       rec = await this.transition(rec, 'pre-migration', (r) => (r.phases.preMigration = { startedAt: this.now() }));
       const loc = await this.o.directory.vmByName(rec.vm);
-      if (rec.fromDc !== rec.toDc) {
-        const [src, dst] = await Promise.all([this.o.store.listGateways(rec.fromDc), this.o.store.listGateways(rec.toDc)]);
-        if (src[0] !== undefined && dst[0] !== undefined) {
-          rec.copyTuple = await this.o.directory.allocator.allocate({ protocol: 'tcp', srcGateway: src[0].name, dstGateway: dst[0].name, flowId: copyFlowId(rec.id) });
-          rec.nat = { allocated: 1, released: 0 };
-        }
-      }
+      await this.openCopyStream(rec);
       const prepared: PreparedVm = { name: loc.vm.name, tenant: loc.vm.tenant, vn: loc.vm.vn, ip: loc.vm.ip, mac: loc.vm.mac, dc: rec.toDc, switch: rec.toSwitch, port: rec.toPort };
       await this.job(rec.toDc, MIGRATION_PREPARE_JOB, rec.id, { migrationId: rec.id, vm: prepared });
       rec.phases.preMigration!.endedAt = this.now();
@@ -259,6 +266,7 @@ export class MigrationService extends EventEmitter {
         fromHost: rec.fromHost,
         toHost: rec.toHost,
         to: { switch: rec.toSwitch, port: rec.toPort },
+        ...(rec.copyRoute !== undefined ? { copy: rec.copyRoute } : {}),
         onProgress: (p) => {
           void this.progress(rec, p);
           if (p.phase === 'resumed' && isSwitched()) void finishNetwork();
@@ -304,6 +312,7 @@ export class MigrationService extends EventEmitter {
       rec.result = {
         totalMs: result.totalMs,
         hypervisorDowntimeMs: result.downtimeMs,
+        copiedOver: result.copiedOver,
         switchoverMs,
         bytesCopied: result.bytesCopied,
         rounds: result.rounds,
@@ -476,9 +485,65 @@ export class MigrationService extends EventEmitter {
     }
   }
 
+  /**
+   * Pre-migration: the copy stream's path. Between the two hosts' migration endpoints when both have one (across DCs
+   * a cross-site flow: tuple allocated and NAT flows installed on both gateways, journaled with the route); else,
+   * across DCs, only a reserved tuple (the hypervisor copies over its own path).
+   */
+  private async openCopyStream(rec: MigrationRecord): Promise<void> {
+    const [fromEp, toEp] = await Promise.all([this.o.store.getVm(migrationEndpointName(rec.fromHost)), this.o.store.getVm(migrationEndpointName(rec.toHost))]);
+    if (fromEp !== undefined && toEp !== undefined && fromEp.host === rec.fromHost && toEp.host === rec.toHost && isMigrationEndpoint(fromEp) && isMigrationEndpoint(toEp)) {
+      const route: CopyRoute = {
+        from: { vm: fromEp.name, ip: fromEp.ip, port: await this.copyPort(fromEp.name, 'from') },
+        to: { vm: toEp.name, ip: toEp.ip, port: await this.copyPort(toEp.name, 'to') },
+      };
+      if (rec.fromDc !== rec.toDc) {
+        // Journal the route first: a restart between the open and the journal would otherwise leak the flow.
+        await this.journal(rec, (r) => (r.copyRoute = { ...route, flowId: copyStreamFlowId(route) }));
+        const flow = await this.o.crossSite.open(rec.fromDc, { type: 'flow.open', v: CROSS_SITE_VERSION, protocol: 'tcp', srcVm: fromEp.name, dstVm: toEp.name, srcPort: route.from.port, dstPort: route.to.port });
+        route.flowId = flow.id;
+        rec.copyTuple = flow.tuple;
+        rec.nat = { allocated: 1, released: 0 };
+      }
+      await this.journal(rec, (r) => (r.copyRoute = route));
+      return;
+    }
+    if (rec.fromDc === rec.toDc) return;
+    const [src, dst] = await Promise.all([this.o.store.listGateways(rec.fromDc), this.o.store.listGateways(rec.toDc)]);
+    if (src[0] !== undefined && dst[0] !== undefined) {
+      rec.copyTuple = await this.o.directory.allocator.allocate({ protocol: 'tcp', srcGateway: src[0].name, dstGateway: dst[0].name, flowId: copyFlowId(rec.id) });
+      rec.nat = { allocated: 1, released: 0 };
+    }
+  }
+
+  /**
+   * A port of endpoint `vm` that no active migration's copy stream uses on that side (`from`: a source port, `to`: a
+   * listen port, so that two migrations into one host at once have a receiver each); the next one, round robin.
+   */
+  private async copyPort(vm: string, side: 'from' | 'to'): Promise<number> {
+    const used = new Set<number>();
+    for (const m of await this.o.store.listMigrations({ active: true })) if (m.copyRoute?.[side].vm === vm) used.add(m.copyRoute[side].port);
+    const [lo, hi] = side === 'from' ? MIGRATION_SOURCE_PORTS : MIGRATION_LISTEN_PORTS;
+    for (let i = 0; i <= hi - lo; i++) {
+      const port = lo + ((this.copyPortSeq[side]++ + i) % (hi - lo + 1));
+      if (!used.has(port)) return port;
+    }
+    throw new XsiteError('MIGRATION_NO_PORT', `no free copy-stream ${side === 'from' ? 'source' : 'listen'} port on ${vm}`, { vm });
+  }
+
+  /** Records a change of `rec` in the journal without a state change (no event). */
+  private async journal(rec: MigrationRecord, change: (r: MigrationRecord) => void): Promise<void> {
+    change(rec);
+    rec.updatedAt = this.now();
+    await this.o.store.updateMigration(structuredClone(rec));
+  }
+
+  /** Closes the copy stream's flow (or releases its reserved tuple); idempotent. */
   private async releaseCopyTuple(rec: MigrationRecord): Promise<void> {
-    const released = await this.o.directory.allocator.release(copyFlowId(rec.id));
-    if (released !== undefined) rec.nat = { allocated: rec.nat?.allocated ?? 1, released: (rec.nat?.released ?? 0) + 1 };
+    let released = false;
+    if (rec.copyRoute?.flowId !== undefined) released = await this.o.crossSite.close(rec.copyRoute.flowId);
+    if ((await this.o.directory.allocator.release(copyFlowId(rec.id))) !== undefined) released = true;
+    if (released) rec.nat = { allocated: rec.nat?.allocated ?? 1, released: (rec.nat?.released ?? 0) + 1 };
   }
 
   private async finish(rec: MigrationRecord, state: 'completed' | 'rolled-back' | 'failed', error?: { code: string; message: string }): Promise<MigrationRecord> {
@@ -546,7 +611,8 @@ export class MigrationService extends EventEmitter {
     const h = this.o.topology.hosts.find((x) => x.name === host);
     const cap = h?.capacity;
     if (cap === undefined) return;
-    const on = await this.o.store.listVms({ host });
+    // Migration endpoints are the host's infrastructure, not guests.
+    const on = (await this.o.store.listVms({ host })).filter((v) => !isMigrationEndpoint(v));
     const incoming = (await this.o.store.listMigrations({ active: true })).filter((m) => m.toHost === host).length;
     if (cap.vms !== undefined && on.length + incoming + 1 > cap.vms) {
       throw new XsiteError('MIGRATION_NO_CAPACITY', `${host} has no room for another VM (${on.length + incoming}/${cap.vms})`, { host, vms: on.length + incoming, capacity: cap.vms });

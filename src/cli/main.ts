@@ -17,6 +17,7 @@ import { registerEmulatorCommands } from './emulator-command';
 import { registerTraceCommand } from './trace-command';
 import { registerAuditCommand } from './audit-command';
 import { registerMigrateCommand } from './migrate-command';
+import { isMigrationEndpoint } from '../model/migration-network';
 
 /** Parses a positive integer option. */
 export function positiveInt(value: string): number {
@@ -136,7 +137,7 @@ export function buildProgram(): Command {
       });
       const topo = s.testbed.topology;
       log(`xsite serve: ${s.testbed.dataplane} with the ${s.testbed.hypervisor} hypervisor; API on ${s.url} (docs at /docs), token ${s.token}`);
-      log(`  VMs: ${topo.vms.map((v) => v.name).join(', ')}; hosts: ${topo.hosts.map((h) => h.name).join(', ')}`);
+      log(`  VMs: ${topo.vms.filter((v) => !isMigrationEndpoint(v)).map((v) => v.name).join(', ')}; hosts: ${topo.hosts.map((h) => h.name).join(', ')} (each with its migration endpoint <host>-mig)`);
       log(`  try: xsite migrate ${topo.vms[0]?.name ?? 'VM'} --to ${topo.hosts.find((h) => h.dc !== topo.hosts[0]?.dc)?.name ?? 'HOST'} --api ${s.url} --token ${s.token}`);
       log(`  Ctrl-C to stop${s.testbed.dataplane === 'ovs' ? ' (the lab is removed)' : ''}`);
       await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));

@@ -8,6 +8,7 @@
  * the source, nothing installed for the migration stays behind); `failed` when even that went wrong. A migration is
  * *active* until it is completed, rolled back or failed; a VM has at most one active migration (the store enforces it).
  */
+import type { CopyRoute } from './migration-network';
 import type { NatTuple } from './flow';
 
 export type MigrationState =
@@ -69,6 +70,8 @@ export interface MigrationRecord {
   phases: { preMigration?: PhaseTimes; migration?: PhaseTimes; postMigration?: PhaseTimes };
   /** The copy stream's NAT tuple between the two gateways (cross-DC migrations). */
   copyTuple?: NatTuple;
+  /** Where the copy stream runs: between the migration endpoints of the two hosts (when the topology has them). */
+  copyRoute?: CopyRoute;
   progress?: MigrationProgressRecord;
   /** Figures of a completed migration. */
   result?: {
@@ -79,6 +82,8 @@ export interface MigrationRecord {
     rounds: number;
     flowMods: number;
     framesHeld: number;
+    /** Where the hypervisor copied the memory (HypervisorMigrateResult.copiedOver). */
+    copiedOver?: 'route' | 'loopback' | 'model';
   };
   nat?: { allocated: number; released: number };
   error?: { code: string; message: string };

@@ -11,6 +11,7 @@
  * in where it was, and the driver leaves nothing behind at the destination.
  */
 
+import type { CopyRoute } from '../model/migration-network';
 import type { MigrationProgressRecord } from '../model/migration';
 
 export type HypervisorKind = 'qemu' | 'netns' | 'sim';
@@ -24,6 +25,11 @@ export interface HypervisorMigrateRequest {
   toHost: string;
   /** Where the VM's NIC is plugged in at the destination. */
   to: { switch: string; port: number };
+  /**
+   * Where the copy stream runs: from the source host's migration endpoint to the destination host's, over the path
+   * central set up in pre-migration (src/model/migration-network.ts). Drivers that cannot use it copy over their own.
+   */
+  copy?: CopyRoute;
   /**
    * Called once pre-copy converged, just before the VM is paused (drivers that cannot tell call it when the pause
    * begins): xsite starts holding the frames sent to the VM so that none reaches a paused VM. A rejection aborts.
@@ -45,7 +51,15 @@ export interface HypervisorMigrateResult {
   hookMs: number;
   bytesCopied: number;
   rounds: number;
+  /**
+   * Where the memory went: over the copy route central gave (`route`: through the data plane), over the driver's own
+   * loopback connection (`loopback`), or nowhere, its time computed from the path's figures (`model`, the `sim` driver).
+   */
+  copiedOver: CopiedOver;
 }
+
+/** See {@link HypervisorMigrateResult.copiedOver}. */
+export type CopiedOver = 'route' | 'loopback' | 'model';
 
 export interface Hypervisor {
   readonly kind: HypervisorKind;

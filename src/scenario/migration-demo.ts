@@ -9,7 +9,10 @@
 import * as path from 'node:path';
 import { copyFlowId } from '../central/migration';
 import { XsiteError } from '../core/errors';
-import { loadTopologyFile } from '../emulator/topology/load';
+import { resolveTopology } from '../emulator/topology/defaults';
+import { loadTopologySpecFile } from '../emulator/topology/load';
+import { withMigrationNetwork } from '../emulator/topology/migration-network';
+import type { Topology } from '../emulator/topology/model';
 import type { MigrationRecord } from '../model/migration';
 import { startEmulatorTestbed } from './emulator-testbed';
 import type { MigrationTestbed } from './migration-testbed';
@@ -42,6 +45,12 @@ export interface MigrationSummary {
   flowMods: number;
   framesHeld: number;
   nat: { allocated: number; released: number; leaked: number };
+  /**
+   * The memory copy: where it went (`route`: between the hosts' migration endpoints through the data plane, over the
+   * gateways with `tuple` across DCs; `loopback`: the driver's own connection; `model`: computed, the `sim` driver),
+   * the route (`from -> to`, endpoint address:port) and the NAT tuple between the gateways.
+   */
+  copyStream: { over: string | null; route: string | null; tuple: string | null };
   timeline: string[];
 }
 
@@ -62,11 +71,19 @@ const r1 = (x: number) => Math.round(x * 10) / 10;
 const phaseMs = (p: { startedAt: number; endedAt?: number } | undefined) => (p?.endedAt !== undefined ? p.endedAt - p.startedAt : 0);
 
 /**
+ * The topology file (default examples/topologies/three-dcs.yaml) with the migration network added: every host gets
+ * its migration endpoint (src/model/migration-network.ts), so that copy streams travel the gateways.
+ */
+export function loadMigrationTopology(file?: string): Topology {
+  return resolveTopology(withMigrationNetwork(loadTopologySpecFile(path.resolve(file ?? path.join(__dirname, '..', '..', '..', 'examples', 'topologies', 'three-dcs.yaml')))));
+}
+
+/**
  * Starts the testbed the options ask for (`guest`: the VM that runs as a QEMU guest with `qemu`). DEMO_INVALID for
  * a hypervisor the data plane does not run.
  */
 export async function startMigrationTestbed(o: MigrationDemoOptions, guest: string, log: (l: string) => void): Promise<MigrationTestbed> {
-  const topology = loadTopologyFile(path.resolve(o.topologyFile ?? path.join(__dirname, '..', '..', '..', 'examples', 'topologies', 'three-dcs.yaml')));
+  const topology = loadMigrationTopology(o.topologyFile);
   if ((o.dataplane ?? 'emulator') === 'emulator') {
     if (o.hypervisor !== undefined && o.hypervisor !== 'sim') throw new XsiteError('DEMO_INVALID', `the emulator runs the sim hypervisor, not ${o.hypervisor} (use --dataplane ovs)`);
     return startEmulatorTestbed({ topology, memoryMB: o.memoryMB ?? 64 });
@@ -74,6 +91,17 @@ export async function startMigrationTestbed(o: MigrationDemoOptions, guest: stri
   const hv = o.hypervisor ?? 'netns';
   if (hv === 'sim') throw new XsiteError('DEMO_INVALID', 'Open vSwitch runs the netns or qemu hypervisor, not sim');
   return startOvsTestbed({ topology, hypervisor: hv, memoryMB: o.memoryMB ?? (hv === 'qemu' ? 128 : 64), guests: [guest], log });
+}
+
+/** The copy stream of a finished migration, for the summary. */
+function copyStreamOf(rec: MigrationRecord): MigrationSummary['copyStream'] {
+  const r = rec.copyRoute;
+  const t = rec.copyTuple;
+  return {
+    over: rec.result?.copiedOver ?? null,
+    route: r !== undefined ? `${r.from.vm} ${r.from.ip}:${r.from.port} -> ${r.to.vm} ${r.to.ip}:${r.to.port}` : null,
+    tuple: t !== undefined ? `tcp ${t.srcPublicIp}:${t.port} -> ${t.dstPublicIp}` : null,
+  };
 }
 
 /** Runs the demo; resolves with the figures (never throws for a failed migration: its status says so). */
@@ -127,7 +155,9 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
       await new Promise((r) => setTimeout(r, 300));
       const pr = await probes.stop();
       const streams = await Promise.all(sessions);
-      const leakedTuples = (await ctl.store.getNatTuple(copyFlowId(rec.id))) !== undefined ? 1 : 0;
+      const copyIds = [copyFlowId(rec.id), ...(rec.copyRoute?.flowId !== undefined ? [rec.copyRoute.flowId] : [])];
+      let leakedTuples = 0;
+      for (const id of copyIds) if ((await ctl.store.getNatTuple(id)) !== undefined) leakedTuples++;
       const s: MigrationSummary = {
         vm: vmName,
         from,
@@ -141,9 +171,11 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
         flowMods: rec.result?.flowMods ?? 0,
         framesHeld: rec.result?.framesHeld ?? 0,
         nat: { allocated: rec.nat?.allocated ?? 0, released: rec.nat?.released ?? 0, leaked: leakedTuples },
+        copyStream: copyStreamOf(rec),
         timeline,
       };
       for (const l of timeline) log(l);
+      if (s.copyStream.over !== null) log(`memory copied over ${s.copyStream.over === 'route' ? `the data plane: ${s.copyStream.route}${s.copyStream.tuple ? `, between the gateways as ${s.copyStream.tuple}` : ''}` : s.copyStream.over === 'loopback' ? 'the driver\'s own loopback connection' : 'no wire (sim: its time computed from the WAN link)'}`);
       log(
         `${s.status}: downtime ${s.hypervisorDowntimeMs} ms (switchover ${s.switchoverMs} ms, ${s.flowMods} flow_mods, ${s.framesHeld} frames held and sent on); ` +
           `${tb.probeKind === 'icmp' ? 'ICMP echoes' : 'UDP probes'} every 10 ms: ${s.probes.sent} sent, ${s.probes.lost} lost, largest gap ${s.probes.maxGapMs} ms; TCP ${s.tcp.kept}/${s.tcp.sessions} kept`,

@@ -18,7 +18,7 @@ const show = (r: MigrationDemoResult) =>
     .join('\n# ');
 
 describe('xsite demo on Open vSwitch', { skip, concurrency: false, timeout: 300_000 }, () => {
-  it('netns: two cross-site migrations, no probe lost, every TCP session kept, no tuple leaked, nothing left behind', async () => {
+  it('netns: two cross-site migrations, the memory copied through the gateways, no probe lost, every TCP session kept, no tuple leaked, nothing left behind', async () => {
     const lines: string[] = [];
     const r = await runMigrationDemo({ dataplane: 'ovs', hypervisor: 'netns', log: (l) => lines.push(l) });
     process.stderr.write(`# ${show(r)}\n`);
@@ -33,6 +33,10 @@ describe('xsite demo on Open vSwitch', { skip, concurrency: false, timeout: 300_
       assert.equal(m.tcp.sessions, 3);
       assert.equal(m.tcp.kept, 3, lines.join('\n'));
       assert.equal(m.nat.leaked, 0);
+      // The memory crossed the data plane between the hosts' migration endpoints, through the gateways' NAT.
+      assert.equal(m.copyStream.over, 'route', JSON.stringify(m.copyStream));
+      assert.match(m.copyStream.route ?? '', new RegExp(`^${m.from}-mig \\S+ -> ${m.to}-mig \\S+:80\\d\\d$`));
+      assert.match(m.copyStream.tuple ?? '', /^tcp 203\.0\.113\.\d+:\d+ -> 203\.0\.113\.\d+$/);
       assert.ok(m.switchoverMs > 0 && m.hypervisorDowntimeMs > 0);
       assert.ok(m.flowMods > 0);
     }

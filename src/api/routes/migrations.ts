@@ -4,7 +4,8 @@
  *
  * - `POST /v1/migrations` `{ vm, destinationHost }` -> 202 with the journaled record (state `requested`; the
  *   migration runs on). The service checks the request: `VM_NOT_FOUND` / `HOST_NOT_FOUND` (404),
- *   `MIGRATION_SAME_HOST`, `MIGRATION_IN_PROGRESS`, `MIGRATION_NO_CAPACITY`, `MIGRATION_NO_PORT` (409), and
+ *   `MIGRATION_SAME_HOST`, `MIGRATION_IN_PROGRESS`, `MIGRATION_NO_CAPACITY`, `MIGRATION_NO_PORT`, `MIGRATION_ENDPOINT`
+ *   (409: a host's migration endpoint does not migrate), and
  *   `FORBIDDEN` (403) when a tenant token asks for another tenant's VM.
  * - `GET /v1/migrations` (filters `vm`, `active`): a tenant lists only its own migrations.
  * - `GET /v1/migrations/:id`: `MIGRATION_NOT_FOUND` (404); another tenant's migration reads as not found.
@@ -35,6 +36,13 @@ export interface MigrationApi {
 export const SSE_KEEPALIVE_MS = 15_000;
 
 const ms = (description: string) => ({ type: 'number', description }) as const;
+const copyStreamEnd = {
+  type: 'object',
+  additionalProperties: true,
+  required: ['vm', 'ip', 'port'],
+  properties: { vm: { type: 'string', description: 'the migration endpoint' }, ip: { type: 'string' }, port: { type: 'integer' } },
+} as const;
+
 const phaseTimes = {
   type: 'object',
   additionalProperties: true,
@@ -70,6 +78,13 @@ export const migrationSchema = {
       properties: { preMigration: phaseTimes, migration: phaseTimes, postMigration: phaseTimes },
     },
     copyTuple: { ...natTupleSchema, additionalProperties: true, description: "the copy stream's NAT tuple between the gateways (cross-DC)" },
+    copyRoute: {
+      type: 'object',
+      additionalProperties: true,
+      description: "the copy stream's route between the hosts' migration endpoints (flowId: its cross-site flow, cross-DC)",
+      required: ['from', 'to'],
+      properties: { from: copyStreamEnd, to: copyStreamEnd, flowId: { type: 'string' } },
+    },
     progress: {
       type: 'object',
       additionalProperties: true,
@@ -178,7 +193,7 @@ export function migrationRoutes(app: FastifyInstance, migrations: MigrationApi):
         summary: 'Live-migrate a VM to another host (tenants: their own VMs)',
         description:
           'Checks the request and starts the migration; answers with the record in state `requested`. Follow it with `GET /v1/migrations/{id}/events`. ' +
-          '409: MIGRATION_SAME_HOST, MIGRATION_IN_PROGRESS, MIGRATION_NO_CAPACITY, MIGRATION_NO_PORT.',
+          '409: MIGRATION_SAME_HOST, MIGRATION_IN_PROGRESS, MIGRATION_NO_CAPACITY, MIGRATION_NO_PORT, MIGRATION_ENDPOINT.',
         security: bearer,
         body: migrationCreateBody,
         response: { 202: migrationSchema, ...errorResponses(403, 404, 409) },

@@ -31,11 +31,16 @@ export function parseTopology(text: string, source?: string): Topology {
  * `TOPOLOGY_UNREADABLE` when the file cannot be read, `TOPOLOGY_INVALID` when its content is wrong.
  */
 export function loadTopologyFile(path: string): Topology {
+  return resolveTopology(loadTopologySpecFile(path));
+}
+
+/** Reads and validates a YAML topology file, unresolved (errors as {@link loadTopologyFile}). */
+export function loadTopologySpecFile(path: string): TopologySpec {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     throw new XsiteError('TOPOLOGY_UNREADABLE', `cannot read topology file ${path}: ${(e as Error).message}`, { path });
   }
-  return parseTopology(text, path);
+  return parseTopologySpec(text, path);
 }

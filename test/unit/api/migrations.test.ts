@@ -289,7 +289,7 @@ describe('migrations API: routes and OpenAPI', () => {
       assert.deepEqual(body.required, ['vm', 'destinationHost']);
       const record = (post.responses['202']!.content!['application/json'] as { schema: { properties: Record<string, unknown> } }).schema;
       assert.deepEqual(Object.keys(record.properties).sort(), [
-        'copyTuple', 'createdAt', 'error', 'fromDc', 'fromHost', 'id', 'nat', 'phases', 'progress', 'result', 'state', 'tenant', 'toDc', 'toHost', 'toPort', 'toSwitch', 'updatedAt', 'vm',
+        'copyRoute', 'copyTuple', 'createdAt', 'error', 'fromDc', 'fromHost', 'id', 'nat', 'phases', 'progress', 'result', 'state', 'tenant', 'toDc', 'toHost', 'toPort', 'toSwitch', 'updatedAt', 'vm',
       ]);
       const q = doc.paths['/v1/migrations']!.get!.parameters!.filter((p) => p.in === 'query').map((p) => p.name).sort();
       assert.deepEqual(q, ['active', 'vm']);

@@ -1,55 +1,78 @@
 /**
- * The `netns` hypervisor's memory copy: a real TCP byte stream on 127.0.0.1, paced to a rate, between a sender and a
- * receiver socket of a helper process (node). The helper keeps the bytes off the controllers' event loop: pumping
- * hundreds of MB/s through sockets of the process that also runs the in-process controllers delayed their switchover
- * work, most of all with several migrations at once.
+ * The `netns` hypervisor's memory copy: a real TCP byte stream, paced to a rate, run by helper processes (node), so
+ * that the bytes stay off the controllers' event loop (pumping them through sockets of the process that also runs the
+ * in-process controllers delayed their switchover work, most of all with several migrations at once).
  *
- * Protocol on the helper's stdin/stdout (one line each): it prints `ready` once connected; `send N` -> `done MS` once
- * the receiver has N more bytes (MS: elapsed); `close` (or stdin closing) ends it. Errors print `error TEXT` and exit.
+ * Two ways:
+ *  - routed (a {@link CopyStreamRoute}): a receiver process in the destination endpoint's namespace listens on its
+ *    address, a sender process in the source endpoint's namespace connects to it from its address and port: the bytes
+ *    cross the data plane, source host -> gateway -> gateway -> destination host, over the cross-site flow central
+ *    set up for the migration (src/model/migration-network.ts);
+ *  - loopback: one process with both sockets on 127.0.0.1 (topologies without migration endpoints).
+ * The receiver reports how many bytes it has back over the connection (one text line per read), so the sender knows
+ * when a round arrived.
+ *
+ * Protocol on the sender's stdin/stdout (one line each): it prints `ready` once connected; `send N` -> `done MS` once
+ * the receiver has N more bytes (MS: elapsed); `rate N` paces it to N bytes/s from now on (also mid-round);
+ * `close` (or stdin closing) ends it. The receiver prints `listening`.
+ * Errors print `error TEXT` and exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { XsiteError } from '../../../core/errors';
 
-/** Niceness of the copy stream's helper process (lower priority than the controllers and the switches). */
+/** Niceness of the copy stream's helper processes (lower priority than the controllers and the switches). */
 export const COPY_STREAM_NICE = 10;
 
 /** Thrown by {@link CopyStream.send} when the signal fired. */
 export class StreamAborted extends Error {}
 
+/** Where a routed copy stream runs: each end's network namespace, address and TCP port. */
+export interface CopyStreamRoute {
+  from: { netns: string; ip: string; port: number };
+  to: { netns: string; ip: string; port: number };
+}
+
 const HELPER = `
 const net = require('net');
-const rate = Number(process.argv[1]);
-const CHUNK = 64 * 1024;
+const [mode, ...args] = process.argv.slice(1);
+const CHUNK = 16 * 1024;
 const FILLER = Buffer.alloc(CHUNK, 0xa5);
 const out = (l) => process.stdout.write(l + '\\n');
 const fail = (e) => { out('error ' + (e && e.message || e)); process.exit(1); };
-const server = net.createServer();
-server.on('error', fail);
-server.listen(0, '127.0.0.1', () => {
-  const tx = net.connect(server.address().port, '127.0.0.1');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// The receiving side: counts the bytes and reports the count back, one line per read.
+const receive = (rx) => {
+  let received = 0;
+  rx.on('error', fail);
+  rx.on('data', (d) => { received += d.length; rx.write(received + '\\n'); });
+};
+// The sending side: paced writes (a token bucket, so that \`rate N\` takes effect mid-round), the receiver's count
+// read back.
+const sendOver = (tx, initialRate) => {
   tx.setNoDelay(true);
-  tx.on('error', fail);
-  let received = 0, sent = 0, waiter;
-  server.once('connection', (rx) => {
-    rx.on('error', fail);
-    rx.on('data', (d) => {
-      received += d.length;
-      if (waiter && received >= waiter.target) { const w = waiter; waiter = undefined; w.done(); }
-    });
-    out('ready');
+  let rate = initialRate, received = 0, sent = 0, waiter, acks = '';
+  tx.on('data', (d) => {
+    acks += d;
+    const i = acks.lastIndexOf('\\n');
+    if (i < 0) return;
+    const j = acks.lastIndexOf('\\n', i - 1);
+    received = Number(acks.slice(j + 1, i));
+    acks = acks.slice(i + 1);
+    if (waiter && received >= waiter.target) { const w = waiter; waiter = undefined; w.done(); }
   });
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const send = async (bytes) => {
     const t0 = performance.now();
     const target = sent + bytes;
-    let here = 0;
+    let here = 0, credit = CHUNK, last = t0;
     while (here < bytes) {
-      const allowed = ((performance.now() - t0) * rate) / 1000 + CHUNK;
-      if (here >= allowed) { await sleep(Math.max(1, Math.ceil(((here - allowed + CHUNK) * 1000) / rate))); continue; }
+      const now = performance.now();
+      credit = Math.min(credit + ((now - last) * rate) / 1000, Math.max(4 * CHUNK, rate / 200));
+      last = now;
+      if (credit < CHUNK) { await sleep(Math.max(1, Math.ceil(((CHUNK - credit) * 1000) / rate))); continue; }
       const n = Math.min(CHUNK, bytes - here);
       const ok = tx.write(n === CHUNK ? FILLER : FILLER.subarray(0, n));
-      here += n; sent += n;
+      here += n; sent += n; credit -= n;
       if (!ok) await new Promise((r) => tx.once('drain', r));
     }
     if (received < target) await new Promise((done) => (waiter = { target, done }));
@@ -63,34 +86,58 @@ server.listen(0, '127.0.0.1', () => {
     while ((i = buf.indexOf('\\n')) >= 0) {
       const line = buf.slice(0, i).trim(); buf = buf.slice(i + 1);
       if (line === 'close') process.exit(0);
+      const r = /^rate (\\d+)$/.exec(line);
+      if (r && Number(r[1]) > 0) rate = Number(r[1]);
       const m = /^send (\\d+)$/.exec(line);
       if (m) queue = queue.then(() => send(Number(m[1]))).catch(fail);
     }
   });
   process.stdin.on('end', () => process.exit(0));
-});
+};
+if (mode === 'receive') {
+  const [ip, port] = args;
+  const server = net.createServer();
+  server.on('error', fail);
+  server.once('connection', (rx) => { server.close(); receive(rx); rx.on('close', () => process.exit(0)); });
+  server.listen(Number(port), ip, () => out('listening'));
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.resume();
+} else if (mode === 'send') {
+  const [rate, ip, port, localAddress, localPort] = args;
+  const tx = net.connect({ host: ip, port: Number(port), localAddress, localPort: Number(localPort) });
+  tx.on('error', fail);
+  tx.once('connect', () => { sendOver(tx, Number(rate)); out('ready'); });
+} else {
+  const server = net.createServer();
+  server.on('error', fail);
+  server.listen(0, '127.0.0.1', () => {
+    const tx = net.connect(server.address().port, '127.0.0.1');
+    tx.on('error', fail);
+    server.once('connection', (rx) => { receive(rx); sendOver(tx, Number(args[0])); out('ready'); });
+  });
+}
 `;
 
-/** A paced TCP byte stream run by a helper process; `send(n)` resolves when the receiver has taken `n` more bytes. */
-export class CopyStream {
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> | undefined;
+/** One helper process: its output lines, its failure, its end. */
+class Helper {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
   private buf = '';
   private readonly lines: string[] = [];
   private wake: (() => void) | undefined;
-  private broken: Error | undefined;
+  broken: Error | undefined;
 
   constructor(
-    private readonly rate: number,
+    what: string,
+    args: readonly string[],
+    netns: string | undefined,
     private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  /** Starts the helper and waits until its two sockets are connected. */
-  async open(timeoutMs = 10_000): Promise<void> {
-    const child = spawn(process.execPath, ['-e', HELPER, String(this.rate)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  ) {
+    const argv = [process.execPath, '-e', HELPER, ...args];
+    const child = netns !== undefined ? spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['pipe', 'pipe', 'ignore'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
     // The bulk copy yields the CPU to the switches and the controllers: on a busy host, another VM's switchover must
-    // not wait for this stream (a real migration stream is bulk traffic too).
+    // not wait for this stream (a real migration stream is bulk traffic too). (`ip netns exec` execs node: same PID.)
     if (child.pid !== undefined) {
       try {
         os.setPriority(child.pid, COPY_STREAM_NICE);
@@ -100,35 +147,29 @@ export class CopyStream {
     }
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     child.once('error', (e) => this.fail(e));
-    child.once('close', (code) => this.fail(new Error(`migration stream helper exited (${code})`)));
+    child.once('close', (code) => this.fail(new Error(`migration stream ${what} exited (${code})`)));
+    child.stdin!.on('error', () => undefined);
     child.stdout!.on('data', (d: Buffer) => {
       this.buf += d.toString();
       let i;
       while ((i = this.buf.indexOf('\n')) >= 0) {
         const line = this.buf.slice(0, i);
         this.buf = this.buf.slice(i + 1);
-        if (line.startsWith('error ')) this.fail(new Error(line.slice(6)));
+        if (line.startsWith('error ')) this.fail(new Error(`${what}: ${line.slice(6)}`));
         else this.lines.push(line);
       }
       this.wake?.();
     });
-    await this.next('ready', timeoutMs, false);
   }
 
-  /** Sends `bytes` bytes (paced) and resolves when the receiver has them all; returns the elapsed ms. */
-  async send(bytes: number, honourSignal: boolean): Promise<number> {
-    if (honourSignal && this.signal?.aborted) throw new StreamAborted('aborted');
-    if (this.broken) throw this.broken;
-    this.child!.stdin!.write(`send ${Math.max(0, Math.round(bytes))}\n`);
-    const line = await this.next('done ', Infinity, honourSignal);
-    return Number(line.slice(5));
+  write(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
   }
 
-  /** Ends the helper (idempotent). */
+  /** Ends the process (idempotent): `close` on stdin, SIGKILL after 2 s. */
   async close(): Promise<void> {
     this.broken ??= new Error('migration stream closed');
     const child = this.child;
-    if (child === undefined) return;
     if (child.exitCode === null && child.signalCode === null) {
       child.stdin!.end('close\n');
       const t = setTimeout(() => child.kill('SIGKILL'), 2000);
@@ -137,13 +178,8 @@ export class CopyStream {
     }
   }
 
-  private fail(e: Error): void {
-    this.broken ??= e;
-    this.wake?.();
-  }
-
   /** The next output line starting with `prefix`. */
-  private async next(prefix: string, timeoutMs: number, honourSignal: boolean): Promise<string> {
+  async next(prefix: string, timeoutMs: number, honourSignal: boolean): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.lines.findIndex((l) => l.startsWith(prefix));
@@ -163,5 +199,62 @@ export class CopyStream {
         this.wake = done;
       });
     }
+  }
+
+  private fail(e: Error): void {
+    this.broken ??= e;
+    this.wake?.();
+  }
+}
+
+/** A paced TCP byte stream run by helper processes; `send(n)` resolves when the receiver has taken `n` more bytes. */
+export class CopyStream {
+  private sender: Helper | undefined;
+  private receiver: Helper | undefined;
+  private closed = false;
+
+  constructor(
+    private rate: number,
+    private readonly signal: AbortSignal | undefined,
+    /** Routed over the data plane; default loopback. */
+    readonly route?: CopyStreamRoute,
+  ) {}
+
+  /** Starts the helper(s) and waits until the stream is connected. */
+  async open(timeoutMs = 10_000): Promise<void> {
+    const r = this.route;
+    if (r === undefined) {
+      this.sender = new Helper('helper', ['loop', String(this.rate)], undefined, this.signal);
+    } else {
+      this.receiver = new Helper('receiver', ['receive', r.to.ip, String(r.to.port)], r.to.netns, this.signal);
+      await this.receiver.next('listening', timeoutMs, false);
+      if (this.closed) throw new Error('migration stream closed');
+      this.sender = new Helper('sender', ['send', String(this.rate), r.to.ip, String(r.to.port), r.from.ip, String(r.from.port)], r.from.netns, this.signal);
+    }
+    await this.sender.next('ready', timeoutMs, false);
+  }
+
+  /** Sends `bytes` bytes (paced) and resolves when the receiver has them all; returns the elapsed ms. */
+  async send(bytes: number, honourSignal: boolean): Promise<number> {
+    if (honourSignal && this.signal?.aborted) throw new StreamAborted('aborted');
+    const s = this.sender!;
+    if (s.broken) throw s.broken;
+    s.write(`send ${Math.max(0, Math.round(bytes))}`);
+    const line = await s.next('done ', Infinity, honourSignal);
+    return Number(line.slice(5));
+  }
+
+  /** Paces the stream to `bytesPerSec` from now on, also in the middle of a round. */
+  setRate(bytesPerSec: number): void {
+    const r = Math.max(1, Math.round(bytesPerSec));
+    if (r === this.rate) return;
+    this.rate = r;
+    if (this.sender !== undefined && !this.sender.broken) this.sender.write(`rate ${r}`);
+  }
+
+  /** Ends the helpers (idempotent). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.sender?.close(), this.receiver?.close()]);
   }
 }

@@ -5,10 +5,14 @@
  * What a migration does:
  *  1. Validation: the VM must be one of the data plane's, the destination switch one of the topology's (mapped to
  *     its lab bridge), the destination port a valid OpenFlow port that no interface of that bridge uses.
- *  2. Pre-copy: the rounds of {@link planPrecopy} (the VM's memory, its dirty rate, the copy rate cap, RTT 0 on
- *     loopback, the downtime limit) are sent as a real byte stream over a TCP connection on 127.0.0.1 (a sender and a
- *     receiver socket of a helper process, ./copy-stream.ts), paced to the copy rate cap; each round's real duration is measured and
- *     reported (progress 'precopy', measured `copyBytesPerSec`). An aborted `signal` ends the migration here with
+ *  2. Pre-copy: the rounds of {@link planPrecopy} (the VM's memory, its dirty rate, the copy rate cap, RTT 0, the
+ *     downtime limit) are sent as a real byte stream over TCP (./copy-stream.ts), paced to this migration's share of
+ *     the migration bandwidth (`copyBytesPerSec`, shared by the migrations running at once, a paused VM's
+ *     stop-and-copy first); each next round is what the guest dirtied during the last one at its measured duration: with
+ *     the route central gave (`req.copy`) from the source host's migration endpoint namespace to the destination
+ *     host's, across the OVS data plane (host -> gateway -> gateway -> host, through the copy flow's NAT tuple);
+ *     without one on 127.0.0.1. Each round's real duration is measured and reported (progress 'precopy', measured
+ *     `copyBytesPerSec`). An aborted `signal` ends the migration here with
  *     HYPERVISOR_ABORTED, the VM untouched and the sockets closed.
  *  3. `beforePause` is awaited (a rejection aborts, VM untouched).
  *  4. Pause: every process of the VM's namespace (`ip netns pids`) gets SIGSTOP (no cgroup freezer here); the driver
@@ -34,10 +38,10 @@ import { hostPortName } from '../../../lab/names';
 import type { OvsDataplane } from '../../../lab/ovs-dataplane';
 import { namespacePids } from '../../../lab/teardown';
 import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, HypervisorProgress } from '../../../ports/hypervisor';
-import { planPrecopy, type PrecopyPlan } from '../sim/precopy';
+import { afterRound, planPrecopy, type PrecopyPlan } from '../sim/precopy';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 import { LabDestinations } from '../lab-destinations';
-import { CopyStream, StreamAborted } from './copy-stream';
+import { CopyStream, type CopyStreamRoute, StreamAborted } from './copy-stream';
 import { armRawFrames, type ArmedFrames, sendRawFrames } from '../../../lab/raw-frames';
 
 /** Parameters of the pre-copy model (every field optional). */
@@ -50,16 +54,26 @@ export interface NetnsVmParams {
   downtimeLimitMs?: number;
   /** Pre-copy rounds after which the VM is paused whatever is left; default 30. */
   maxRounds?: number;
-  /** The copy rate cap, bytes/s (writes are paced to it); default 256 MiB/s. */
+  /**
+   * The migration network's bandwidth, bytes/s, shared by the copy streams running at once (writes are paced to
+   * each one's share: a paused VM's stop-and-copy weighs {@link STOP_AND_COPY_WEIGHT} pre-copy streams); default
+   * 24 MiB/s. The userspace Open vSwitch of the lab forwards about 30-45 MB/s host -> gateway -> gateway -> host on
+   * this machine, all hosts together: an unpaced stream filled its receive queues and dropped the probes of the
+   * migrating VM's peers (34 of 298 in one demo run), and so did three streams paced to 24 MiB/s each (33 of 23127
+   * in a 3-at-once benchmark run), as a vMotion network without its own bandwidth would.
+   */
   copyBytesPerSec?: number;
 }
+
+/** How many pre-copy streams' shares of the bandwidth a stop-and-copy (a paused VM) takes. */
+export const STOP_AND_COPY_WEIGHT = 4;
 
 /** Defaults of {@link NetnsVmParams} (memory aside). */
 export const NETNS_DEFAULTS = Object.freeze({
   dirtyBytesPerSec: 8 * 1024 * 1024,
   downtimeLimitMs: 300,
   maxRounds: 30,
-  copyBytesPerSec: 256 * 1024 * 1024,
+  copyBytesPerSec: 24 * 1024 * 1024,
 });
 
 export interface NetnsHypervisorOptions {
@@ -87,6 +101,8 @@ export class NetnsHypervisor implements Hypervisor {
   private readonly dp: OvsDataplane;
   private readonly topology: Topology;
   private readonly destinations: LabDestinations;
+  /** The copy streams running now and their weights (see NetnsVmParams.copyBytesPerSec). */
+  private readonly streams = new Map<CopyStream, number>();
 
   constructor(private readonly opts: NetnsHypervisorOptions) {
     this.dp = opts.dataplane;
@@ -149,7 +165,7 @@ export class NetnsHypervisor implements Hypervisor {
     const v = dp.vm(vm);
     const from = { switch: v.switch, bridge: v.bridge, ofport: v.ofport };
     const portName = hostPortName(lab.host(v.host).bridge, v.host);
-    const { plan, memoryBytes, params } = est;
+    const { memoryBytes, params } = est;
     const signal = req.signal;
     const start = performance.now();
     const progress = (p: Omit<HypervisorProgress, 'bytesTotal' | 'dirtyBytesPerSec' | 'elapsedMs'>): void => {
@@ -159,7 +175,7 @@ export class NetnsHypervisor implements Hypervisor {
         // A failing progress listener does not stop the migration.
       }
     };
-    const stream = new CopyStream(params.copyBytesPerSec, signal);
+    const stream = new CopyStream(params.copyBytesPerSec, signal, this.copyRoute(req));
     let stopped: number[] = [];
     let paused = false;
     // The announcement's writer starts now, in the VM's namespace, so that it leaves as the VM resumes (starting a
@@ -167,16 +183,22 @@ export class NetnsHypervisor implements Hypervisor {
     let announcer: ArmedFrames | undefined;
     try {
       announcer = await armRawFrames(v.namespace, v.iface, announceFrames(v)).catch(() => undefined);
+      this.share(stream, 1);
       try {
         await stream.open();
       } catch (e) {
         throw failed(`migration stream of ${vm} could not be opened: ${errorText(e)}`, { vm, cause: e });
       }
 
-      // 1. Pre-copy rounds, a real byte stream.
+      // 1. Pre-copy rounds, a real byte stream; each next round is what the guest dirtied during the one before, at
+      // its measured duration (afterRound), so a slow path takes more rounds, as QEMU's would.
       let copied = 0;
-      const rounds = plan.rounds;
-      for (const r of rounds) {
+      const model = { memoryBytes, dirtyBytesPerSec: params.dirtyBytesPerSec, downtimeLimitMs: params.downtimeLimitMs, maxRounds: params.maxRounds };
+      let next = { round: 1, bytes: memoryBytes };
+      let stopCopyBytes = 0;
+      let rounds = 0;
+      for (;;) {
+        const r = next;
         let ms: number;
         try {
           ms = await stream.send(r.bytes, true);
@@ -187,13 +209,20 @@ export class NetnsHypervisor implements Hypervisor {
           throw failed(`migration stream of ${vm} failed in round ${r.round}: ${errorText(e)}`, { vm, cause: e });
         }
         copied += r.bytes;
+        rounds = r.round;
+        const out = afterRound(model, r.round, r.bytes, ms);
         progress({
           phase: 'precopy',
           round: r.round,
           bytesCopied: copied,
-          remainingBytes: r.dirtiedBytes,
+          remainingBytes: out.dirtiedBytes,
           copyBytesPerSec: ms > 0 ? Math.round((r.bytes * 1000) / ms) : 0,
         });
+        if (out.pause) {
+          stopCopyBytes = out.dirtiedBytes;
+          break;
+        }
+        next = { round: r.round + 1, bytes: out.dirtiedBytes };
       }
       if (signal?.aborted) throw aborted(`migration of ${vm} aborted (precopy)`, signal.reason, { vm, phase: 'precopy' });
 
@@ -211,17 +240,19 @@ export class NetnsHypervisor implements Hypervisor {
       const pauseAt = performance.now();
       paused = true;
       stopped = await this.freeze(v.namespace);
-      progress({ phase: 'paused', round: rounds.length, bytesCopied: copied, remainingBytes: plan.stopCopyBytes, copyBytesPerSec: params.copyBytesPerSec });
+      this.share(stream, STOP_AND_COPY_WEIGHT);
+      progress({ phase: 'paused', round: rounds, bytesCopied: copied, remainingBytes: stopCopyBytes, copyBytesPerSec: params.copyBytesPerSec });
       let stopMs: number;
       try {
-        stopMs = await stream.send(plan.stopCopyBytes, true);
+        stopMs = await stream.send(stopCopyBytes, true);
       } catch (e) {
         if (e instanceof StreamAborted || signal?.aborted) {
           throw aborted(`migration of ${vm} aborted (stop-and-copy)`, signal?.reason, { vm, phase: 'paused' });
         }
         throw failed(`migration stream of ${vm} failed in the stop-and-copy: ${errorText(e)}`, { vm, cause: e });
       }
-      copied += plan.stopCopyBytes;
+      copied += stopCopyBytes;
+      this.share(stream, 0);
       await stream.close();
       if (signal?.aborted) throw aborted(`migration of ${vm} aborted (paused)`, signal.reason, { vm, phase: 'paused' });
 
@@ -249,17 +280,48 @@ export class NetnsHypervisor implements Hypervisor {
       const end = performance.now();
       progress({
         phase: 'resumed',
-        round: rounds.length,
+        round: rounds,
         bytesCopied: copied,
         remainingBytes: 0,
-        copyBytesPerSec: stopMs > 0 ? Math.round((plan.stopCopyBytes * 1000) / stopMs) : 0,
+        copyBytesPerSec: stopMs > 0 ? Math.round((stopCopyBytes * 1000) / stopMs) : 0,
       });
-      return { totalMs: end - start, downtimeMs: resumeAt - pauseAt, hookMs, bytesCopied: copied, rounds: rounds.length };
+      return { totalMs: end - start, downtimeMs: resumeAt - pauseAt, hookMs, bytesCopied: copied, rounds, copiedOver: stream.route !== undefined ? 'route' : 'loopback' };
     } finally {
       if (paused) this.thaw(stopped);
+      this.share(stream, 0);
       await stream.close();
       await announcer?.cancel();
     }
+  }
+
+  /**
+   * Sets `stream`'s weight (0: it ended) and paces every running stream to its share of the bandwidth
+   * (NetnsVmParams.copyBytesPerSec).
+   */
+  private share(stream: CopyStream, weight: number): void {
+    if (weight > 0) this.streams.set(stream, weight);
+    else this.streams.delete(stream);
+    const budget = this.opts.defaults?.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec;
+    let total = 0;
+    for (const w of this.streams.values()) total += w;
+    for (const [s, w] of this.streams) s.setRate((budget * w) / total);
+  }
+
+  /**
+   * The copy stream's route between the migration endpoints' namespaces (req.copy), or undefined (loopback) when
+   * central gave none. HYPERVISOR_FAILED when an endpoint is not a VM of the data plane.
+   */
+  private copyRoute(req: HypervisorMigrateRequest): CopyStreamRoute | undefined {
+    const c = req.copy;
+    if (c === undefined) return undefined;
+    const ns = (name: string): string => {
+      try {
+        return this.dp.vm(name).namespace;
+      } catch {
+        throw failed(`migration endpoint ${name} is not a VM of the OVS data plane`, { vm: req.vm, endpoint: name });
+      }
+    };
+    return { from: { netns: ns(c.from.vm), ip: c.from.ip, port: c.from.port }, to: { netns: ns(c.to.vm), ip: c.to.ip, port: c.to.port } };
   }
 
   /**

@@ -460,7 +460,7 @@ export class QemuHypervisor implements Hypervisor {
       } catch (e) {
         this.log(`VM ${vm}: removing the source QEMU/plug failed (close() retries): ${errorText(e)}`);
       }
-      const result: HypervisorMigrateResult = { totalMs, downtimeMs, hookMs, bytesCopied: report.bytes, rounds };
+      const result: HypervisorMigrateResult = { totalMs, downtimeMs, hookMs, bytesCopied: report.bytes, rounds, copiedOver: 'loopback' };
       this.details.set(vm, {
         vm,
         ...result,

@@ -99,3 +99,24 @@ export function planPrecopy(input: PrecopyInput): PrecopyPlan {
   totalBytes += remaining;
   return { rounds, precopyMs, stopCopyBytes: remaining, stopCopyMs: copyMs(remaining) + rttMs, totalBytes, converged };
 }
+
+/** What a driver that copies over a real stream decides after each measured round (see {@link afterRound}). */
+export interface RoundOutcome {
+  /** Bytes the guest dirtied during the round: the next round's (or the stop-and-copy's) size. */
+  dirtiedBytes: number;
+  /** Pause now: what is left fits the downtime limit at the measured rate, or the last round was the `maxRounds`th. */
+  pause: boolean;
+}
+
+/**
+ * Pre-copy driven by measurement (the same rules as {@link planPrecopy}, with the round's real duration and copy
+ * rate instead of the path's nominal ones): after round `round` copied `bytes` in `ms`, the guest dirtied
+ * `dirtyBytesPerSec * ms` (capped at the memory), and pre-copy ends when that can be copied within the downtime
+ * limit at the rate just measured, or after `maxRounds` rounds.
+ */
+export function afterRound(input: Omit<PrecopyInput, 'bandwidthBytesPerSec' | 'rttMs'>, round: number, bytes: number, ms: number): RoundOutcome {
+  const dirtiedBytes = Math.min(input.memoryBytes, Math.round((input.dirtyBytesPerSec * Math.max(0, ms)) / 1000));
+  const rate = ms > 0 ? (bytes * 1000) / ms : Infinity;
+  const pause = round >= input.maxRounds || (dirtiedBytes * 1000) / rate <= input.downtimeLimitMs;
+  return { dirtiedBytes, pause };
+}

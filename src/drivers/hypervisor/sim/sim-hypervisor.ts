@@ -378,7 +378,7 @@ export class SimHypervisor implements Hypervisor {
         host.announce(this.opts.announce);
         const now = clock.now();
         progress({ phase: 'resumed', round: rounds.length, bytesCopied: copied, remainingBytes: 0, estimatedRemainingMs: 0 });
-        finish(undefined, { totalMs: now - start, downtimeMs: now - pauseAt, hookMs, bytesCopied: copied, rounds: rounds.length });
+        finish(undefined, { totalMs: now - start, downtimeMs: now - pauseAt, hookMs, bytesCopied: copied, rounds: rounds.length, copiedOver: 'model' });
       };
 
       round(0);
