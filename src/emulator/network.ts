@@ -13,6 +13,16 @@ import { OfAgent, type OfAgentOptions } from './switch/of-agent';
 import { SoftSwitch } from './switch/soft-switch';
 import { formatTrace, type TraceResult } from './switch/trace';
 import type { Topology, Vm } from './topology/model';
+import type { TcpOptions } from './host/tcp';
+import { isMigrationEndpoint } from '../model/migration-network';
+
+/**
+ * TCP of the migration endpoints (src/model/migration-network.ts), which carry the `sim` hypervisor's copy streams:
+ * 32000-byte segments (the switches see segmentation-offloaded super-frames, as a software switch with TSO/GRO does,
+ * so that a memory copy costs the emulator thousands of frames, not tens of thousands) and a 16 MiB receive window
+ * (window scaling) to fill a WAN's bandwidth-delay product.
+ */
+export const MIGRATION_ENDPOINT_TCP: Readonly<TcpOptions> = Object.freeze({ mss: 32000, rcvWindow: 16 * 1024 * 1024 });
 
 export interface NetworkOptions {
   /** Real time by default (so switches interoperate with controllers over sockets); VirtualClock for simulations. */
@@ -135,6 +145,7 @@ export class EmulatedNetwork {
         vlan: vm.vlan,
         clock: net.clock,
         random: seededRandom(seed ^ net.hosts.size),
+        ...(isMigrationEndpoint(vm) ? { tcp: { ...MIGRATION_ENDPOINT_TCP } } : {}),
       });
       plug(vm.name, vm.switch, vm.port, host);
     }

@@ -11,9 +11,11 @@
  * - retransmission timeout per RFC 6298 (SRTT/RTTVAR, Karn's rule, exponential backoff, `minRtoMs` floor), go-back-N
  *   from the first unacknowledged byte after a timeout, fast retransmit on 3 duplicate ACKs with NewReno recovery,
  *   slow start / congestion avoidance (cwnd), the peer's window respected;
+ * - window scaling (RFC 7323 section 2) when the receive buffer is larger than 64 KiB: the shift offered in the SYN,
+ *   used in both directions only when the peer's SYN (or SYN-ACK) carried one too; SYN windows are never scaled;
  * - orderly close with FIN in both directions (FIN_WAIT_1/2, CLOSING, TIME_WAIT, CLOSE_WAIT, LAST_ACK), abort with RST,
  *   give-up after `maxRetries` timeouts.
- * Not implemented: window scaling, SACK, timestamps, urgent data, Nagle, delayed ACK, keep-alive, persist timer
+ * Not implemented: SACK, timestamps, urgent data, Nagle, delayed ACK, keep-alive, persist timer
  * (our receiver never advertises a zero window to a sender with nothing in flight).
  *
  * Events are synchronous (`'data'` is emitted while the segment is processed), so everything works in virtual time
@@ -47,7 +49,7 @@ export type TcpCloseReason = 'normal' | 'reset' | 'timeout' | 'aborted' | 'refus
 export interface TcpOptions {
   /** Our maximum segment size [1460, a 1500-byte MTU]. */
   mss?: number;
-  /** Receive buffer = largest window advertised [65535]. */
+  /** Receive buffer = largest window advertised [65535]; above 65535 the window scale option is offered. */
   rcvWindow?: number;
   /** RTO before any RTT sample [1000]. */
   initialRtoMs?: number;
@@ -123,22 +125,46 @@ function mssOption(mss: number): Buffer {
   return Buffer.from([2, 4, mss >>> 8, mss & 0xff]);
 }
 
-/** The MSS option of a SYN, or 536 (RFC 9293 default) when absent. */
-function peerMss(options: Buffer): number {
+/** The window scale option (RFC 7323): NOP, kind 3, length 3, the shift. */
+function wsOption(shift: number): Buffer {
+  return Buffer.from([1, 3, 3, shift]);
+}
+
+/** The smallest shift that brings `rcvWindow` into the 16-bit window field (at most 14, RFC 7323). */
+export function windowShift(rcvWindow: number): number {
+  let s = 0;
+  while (s < 14 && rcvWindow >>> s > 0xffff) s++;
+  return s;
+}
+
+/** The offset of the value of TCP option `kind` of length `len` in `options`, or -1 when absent. */
+function findOption(options: Buffer, kind: number, len: number): number {
   let i = 0;
   while (i < options.length) {
-    const kind = options[i]!;
-    if (kind === 0) break;
-    if (kind === 1) {
+    const k = options[i]!;
+    if (k === 0) break;
+    if (k === 1) {
       i++;
       continue;
     }
-    const len = options[i + 1] ?? 0;
-    if (len < 2) break;
-    if (kind === 2 && len === 4 && i + 4 <= options.length) return options.readUInt16BE(i + 2);
-    i += len;
+    const l = options[i + 1] ?? 0;
+    if (l < 2) break;
+    if (k === kind && l === len && i + len <= options.length) return i + 2;
+    i += l;
   }
-  return 536;
+  return -1;
+}
+
+/** The window scale option of a SYN (its shift, at most 14), or undefined when absent. */
+function peerWindowShift(options: Buffer): number | undefined {
+  const at = findOption(options, 3, 3);
+  return at < 0 ? undefined : Math.min(14, options[at]!);
+}
+
+/** The MSS option of a SYN, or 536 (RFC 9293 default) when absent. */
+function peerMss(options: Buffer): number {
+  const at = findOption(options, 2, 4);
+  return at < 0 ? 536 : options.readUInt16BE(at);
 }
 
 export declare interface TcpConnection {
@@ -197,6 +223,11 @@ export class TcpConnection extends EventEmitter {
   private finSent = false;
   private finSeq = 0;
   private mss: number;
+  /** Window scaling (RFC 7323): the shift of the windows the peer sends us, and of those we send (0: off). */
+  private sndShift = 0;
+  private rcvShift = 0;
+  /** The shift the peer's SYN offered (undefined: none). */
+  private peerShift: number | undefined;
   private cwnd: number;
   private ssthresh = 0x7fffffff;
   private dupAcks = 0;
@@ -249,6 +280,11 @@ export class TcpConnection extends EventEmitter {
   /** Bytes written and not yet acknowledged by the peer. */
   get bufferedAmount(): number {
     return this.sendBytes;
+  }
+
+  /** Bytes written and never sent yet (waiting for the congestion or the peer's window). */
+  get unsentAmount(): number {
+    return Math.max(0, this.sendBytes - Math.max(0, diff(this.sndMax, this.sndBase)));
   }
 
   /** Smoothed RTT in ms (NaN before the first sample). */
@@ -331,6 +367,11 @@ export class TcpConnection extends EventEmitter {
     this.mss = Math.min(this.stack.options.mss, peerMss(t.options));
     this.cwnd = this.stack.options.initialCwnd * this.mss;
     this.sndWnd = t.window;
+    this.peerShift = peerWindowShift(t.options);
+    if (this.peerShift !== undefined) {
+      this.sndShift = this.peerShift;
+      this.rcvShift = windowShift(this.stack.options.rcvWindow);
+    }
     this.sendOpeningSyn(true);
   }
 
@@ -347,7 +388,11 @@ export class TcpConnection extends EventEmitter {
   }
 
   private sendSyn(withAck: boolean, retrans = false): void {
-    this.send(this.iss, withAck ? SYN | ACK : SYN, undefined, mssOption(this.stack.options.mss), retrans);
+    // The SYN offers window scaling when our buffer needs it; the SYN-ACK answers an offer (with our shift, maybe 0).
+    const shift = windowShift(this.stack.options.rcvWindow);
+    const ws = withAck ? this.peerShift !== undefined : shift > 0;
+    const mss = mssOption(this.stack.options.mss);
+    this.send(this.iss, withAck ? SYN | ACK : SYN, undefined, ws ? Buffer.concat([mss, wsOption(shift)]) : mss, retrans);
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -397,7 +442,7 @@ export class TcpConnection extends EventEmitter {
         return;
       }
       this.sndUna = t.ack;
-      this.sndWnd = t.window;
+      this.sndWnd = t.window * 2 ** this.sndShift;
       this.sampleRtt(t.ack);
       this.rtoDeadline = NaN;
       this.retries = 0;
@@ -405,7 +450,7 @@ export class TcpConnection extends EventEmitter {
       this.stack.accepted(this);
       if ((this.state as TcpState) === 'CLOSED') return; // aborted by the listener
       if (this.finQueued && this.state === 'ESTABLISHED') this.state = 'FIN_WAIT_1';
-    } else if (!this.processAck(t.ack, t.window, dataLen, flags)) {
+    } else if (!this.processAck(t.ack, t.window * 2 ** this.sndShift, dataLen, flags)) {
       return;
     }
     if ((this.state as TcpState) === 'CLOSED') return;
@@ -471,6 +516,13 @@ export class TcpConnection extends EventEmitter {
     this.rcvNxt = add(t.seq, 1);
     this.mss = Math.min(this.stack.options.mss, peerMss(t.options));
     this.cwnd = this.stack.options.initialCwnd * this.mss;
+    // Scaling is on when we offered it (a shift > 0 in our SYN) and the peer's SYN(-ACK) carries the option too.
+    this.peerShift = peerWindowShift(t.options);
+    const ours = windowShift(this.stack.options.rcvWindow);
+    if (ours > 0 && this.peerShift !== undefined) {
+      this.sndShift = this.peerShift;
+      this.rcvShift = ours;
+    }
     if (flags & ACK) {
       this.sndUna = t.ack;
       this.sndWnd = t.window;
@@ -738,6 +790,12 @@ export class TcpConnection extends EventEmitter {
     return this.stack.options.rcvWindow;
   }
 
+  /** The window field of a segment: a SYN's is never scaled (RFC 7323), the others are shifted when scaling is on. */
+  private windowField(flags: number): number {
+    const w = this.rcvWindowNow();
+    return Math.min(0xffff, flags & SYN ? w : Math.floor(w / 2 ** this.rcvShift));
+  }
+
   private send(seq: number, flags: number, data?: Buffer, options?: Buffer, retrans = false): void {
     this.counters.segmentsSent++;
     if (retrans) {
@@ -750,7 +808,7 @@ export class TcpConnection extends EventEmitter {
       seq,
       ack: flags & ACK ? this.rcvNxt : 0,
       flags,
-      window: this.rcvWindowNow(),
+      window: this.windowField(flags),
       options,
       data,
     });
@@ -925,8 +983,8 @@ export class TcpStack {
       timeWaitMs: options?.timeWaitMs ?? 2000,
       initialCwnd: options?.initialCwnd ?? 10,
     };
-    if (this.options.rcvWindow > 0xffff || this.options.rcvWindow < this.options.mss) {
-      throw new XsiteError('TCP_BAD_OPTION', `rcvWindow ${this.options.rcvWindow} must be between mss and 65535 (no window scaling)`);
+    if (this.options.rcvWindow > 0xffff << 14 || this.options.rcvWindow < this.options.mss) {
+      throw new XsiteError('TCP_BAD_OPTION', `rcvWindow ${this.options.rcvWindow} must be between mss and ${0xffff << 14} (window scale 14)`);
     }
   }
 

@@ -12,7 +12,7 @@ it('bench migration (emulator): 6 migrations, 2 at once, all completed, 0 probes
   assert.ok(r.migrations.maxAtOnce >= 1 && r.migrations.maxAtOnce <= 2);
   assert.equal(r.probes.streams, 4);
   assert.ok(r.probes.sent > 50);
-  assert.equal(r.probes.lost, 0);
+  assert.equal(r.probes.lost, 0, JSON.stringify(r.probes.lostAt));
   assert.deepEqual(r.audit, { leakedFlows: 0, leakedTuples: 0, mismatches: 0, activeMigrations: 0, leakedFrames: 0, leftovers: null });
   assert.ok(r.switchoverMs.max > 0);
 });

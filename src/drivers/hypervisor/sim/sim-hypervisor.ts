@@ -1,14 +1,15 @@
 /**
- * The `sim` hypervisor: live migration of a VM of the emulated network (src/emulator), pre-copy modelled
- * analytically (./precopy.ts) and run in the network's clock time (real or virtual).
+ * The `sim` hypervisor: live migration of a VM of the emulated network (src/emulator), its memory streamed through
+ * the emulated network between the hosts' migration endpoints (without a route: pre-copy modelled analytically,
+ * ./precopy.ts), in the network's clock time (real or virtual).
  *
  * What a migration does:
- *  1. Pre-copy: the rounds of the plan elapse on the clock, one progress sample per round (plus one at the start).
+ *  1. Pre-copy: the rounds (see "The copy" below), one progress sample per round (plus one at the start).
  *     The VM keeps running and stays plugged in where it was. An aborted `signal` ends the migration here with
  *     HYPERVISOR_ABORTED and the VM untouched.
  *  2. `beforePause` (if given) is awaited; a rejection aborts (VM untouched).
  *  3. Pause: the VM's NIC is unplugged from its source port (frames sent to it are lost, as they are at a paused
- *     VM; xsite's controllers hold them). The stop-and-copy time elapses (an abort now plugs the VM back in at the
+ *     VM; xsite's controllers hold them). The stop-and-copy runs (an abort now plugs the VM back in at the
  *     source), then `beforeSwitchover` runs (once; the `signal` is no longer looked at from here on: the hook is
  *     flipping the network). A rejection plugs the VM back in at its source port, with the link parameters it had,
  *     and rejects HYPERVISOR_ABORTED (the hook's error as `cause` and `details.cause`).
@@ -17,18 +18,25 @@
  *     (`EmulatedNetwork.replug`), and the VM announces itself (gratuitous ARP + RARP, as QEMU does). Its sockets and
  *     TCP connections live in the EmulatedHost and survive the move. The source port stays on its switch, empty.
  *
- * The copy path (what the issue asks: the WAN link's bandwidth and latency decide how long the copy takes; this
- * analytical model driven by those parameters stands in for streaming the memory as frames):
+ * The copy: with a route (`req.copy`, central's copy stream between the two hosts' migration endpoints, both hosts
+ * of the emulated network) each round is a real TCP stream through the emulated network (./emulated-copy-stream.ts):
+ * source endpoint -> switches -> gateway (NAT) -> WAN link -> gateway (NAT) -> switches -> destination endpoint, so
+ * the WAN link's bandwidth, latency and loss, and the queues it shares with the VMs' traffic, decide how long each
+ * round takes; each next round is what the guest dirtied during the measured one before (./precopy.ts afterRound),
+ * and the VM pauses when the rest fits the downtime limit at the measured rate (or after maxRounds). The streams
+ * crossing one path share {@link COPY_SHARE} of its bandwidth (a stop-and-copy weighs {@link STOP_AND_COPY_WEIGHT}
+ * pre-copies), capped per VM by `maxBandwidthBytesPerSec` (QEMU's max-bandwidth).
+ * Without a route, the plan of ./precopy.ts elapses on the clock, computed from the copy path:
  *  - source and destination switches in different DCs: the WAN link joining the two DCs' gateway switches
  *    (`topology.wanLinks`), with its current parameters when the emulated Link is found (so `Link.setParams` on the
  *    WAN link slows later migrations down), else the topology's; RTT = 2 x one-way latency. No direct WAN link
  *    between the two DCs, or a WAN link that is down, fails the migration (HYPERVISOR_FAILED).
  *  - same DC: `intraDc` (default the topology's default intra-DC link, 10 Gbit/s and 0.1 ms one way), not the
  *    narrowest link of the actual path: a DC fabric is assumed not to be the bottleneck.
- *  The copy rate may be capped per VM (`maxBandwidthBytesPerSec`, QEMU's max-bandwidth).
+ *  The copy rate may be capped per VM (`maxBandwidthBytesPerSec`, QEMU's max-bandwidth). The same path and plan give
+ *  the routed copy its share of the bandwidth and the first round's estimate.
  *
- * Not modelled: the migration stream's frames on the links (the copy does not compete with the VM's traffic, and
- * link loss does not slow it), device state, post-copy, the source QEMU process lingering.
+ * Not modelled: device state, post-copy, the source QEMU process lingering; without a route, the stream's frames.
  */
 import type { TimerHandle } from '../../../core/clock';
 import { isXsiteError, XsiteError } from '../../../core/errors';
@@ -40,7 +48,9 @@ import type {
   HypervisorMigrateResult,
   HypervisorProgress,
 } from '../../../ports/hypervisor';
-import { planPrecopy, type PrecopyPlan } from './precopy';
+import { afterRound, planPrecopy, type PrecopyPlan } from './precopy';
+import { EmulatedCopyStream } from './emulated-copy-stream';
+import type { CopyRoute } from '../../../model/migration-network';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 
 /** Per-VM parameters of the model (every field optional: defaults, then per-VM overrides). */
@@ -59,6 +69,14 @@ export interface SimVmParams {
   /** Caps the copy rate, bytes/s (QEMU's `max-bandwidth`); default none (the path's bandwidth). */
   maxBandwidthBytesPerSec?: number;
 }
+
+/**
+ * The part of a path's bandwidth the copy streams crossing it may use together (the rest is left to the VMs' own
+ * traffic, as a migration network's QoS share would): divided among them by weight.
+ */
+export const COPY_SHARE = 0.8;
+/** How many pre-copy streams' shares a stop-and-copy (a paused VM) takes. */
+export const STOP_AND_COPY_WEIGHT = 4;
 
 /** Defaults of {@link SimVmParams} (memory aside). */
 export const SIM_DEFAULTS = Object.freeze({
@@ -109,6 +127,8 @@ export class SimHypervisor implements Hypervisor {
   private readonly busy = new Set<string>();
   /** Destination ports promised to running migrations ("switch:port"). */
   private readonly reserved = new Set<string>();
+  /** The copy streams running now: their path's key and weight. */
+  private readonly streams = new Map<EmulatedCopyStream, { path: string; weight: number }>();
 
   constructor(private readonly opts: SimHypervisorOptions) {
     this.net = opts.net;
@@ -225,6 +245,32 @@ export class SimHypervisor implements Hypervisor {
     }
   }
 
+  /**
+   * The copy stream over the route central gave (`req.copy`), when both migration endpoints are hosts of the emulated
+   * network; undefined otherwise (the copy is then the analytical model's).
+   */
+  private copyStream(req: HypervisorMigrateRequest, path: SimCopyPath): EmulatedCopyStream | undefined {
+    const r: CopyRoute | undefined = req.copy;
+    if (r === undefined || !this.net.hosts.has(r.from.vm) || !this.net.hosts.has(r.to.vm)) return undefined;
+    const key = path.kind === 'wan' ? `wan:${path.wanLink!.a}|${path.wanLink!.b}` : `dc:${path.fromDc ?? ''}`;
+    const stream: EmulatedCopyStream = new EmulatedCopyStream(this.net, r, () => {
+      const me = this.streams.get(stream);
+      let total = 0;
+      for (const s of this.streams.values()) if (s.path === key) total += s.weight;
+      return me === undefined || total === 0 ? path.bandwidthBytesPerSec * COPY_SHARE : (path.bandwidthBytesPerSec * COPY_SHARE * me.weight) / total;
+    });
+    this.streams.set(stream, { path: key, weight: 0 });
+    return stream;
+  }
+
+  /** Sets a copy stream's weight on its path (0: it ended); the streams' rates follow at their next tick. */
+  private share(stream: EmulatedCopyStream, weight: number): void {
+    const s = this.streams.get(stream);
+    if (s === undefined) return;
+    if (weight > 0) s.weight = weight;
+    else this.streams.delete(stream);
+  }
+
   private checkFree(vm: string, sw: string, port: number): void {
     const peer = this.net.peerOf(sw, port);
     const p = this.net.switch(sw).port(port);
@@ -243,13 +289,21 @@ export class SimHypervisor implements Hypervisor {
     const signal = req.signal;
     const start = clock.now();
     const base = { bytesTotal: memoryBytes, dirtyBytesPerSec: est.params.dirtyBytesPerSec, copyBytesPerSec: path.bandwidthBytesPerSec };
-    const progress = (p: Omit<HypervisorProgress, 'bytesTotal' | 'dirtyBytesPerSec' | 'copyBytesPerSec' | 'elapsedMs'>): void => {
+    const progress = (p: Omit<HypervisorProgress, 'bytesTotal' | 'dirtyBytesPerSec' | 'copyBytesPerSec' | 'elapsedMs'> & { copyBytesPerSec?: number }): void => {
       try {
         req.onProgress?.({ ...base, ...p, elapsedMs: clock.now() - start });
       } catch {
         // A failing progress listener does not stop the migration.
       }
     };
+
+    const stream = this.copyStream(req, path);
+    const closeStream = (): void => {
+      if (stream === undefined) return;
+      this.share(stream, 0);
+      stream.close();
+    };
+    if (stream) this.share(stream, 1);
 
     return new Promise<HypervisorMigrateResult>((resolve, reject) => {
       let done = false;
@@ -262,6 +316,7 @@ export class SimHypervisor implements Hypervisor {
         if (done) return;
         done = true;
         clock.clearTimeout(timer);
+        closeStream();
         signal?.removeEventListener('abort', onAbort);
         if (err !== undefined) reject(err);
         else resolve(result!);
@@ -293,7 +348,36 @@ export class SimHypervisor implements Hypervisor {
       const rounds = plan.rounds;
       const tail = (i: number): number => rounds.slice(i).reduce((s, r) => s + r.ms, 0) + plan.stopCopyMs;
       let copied = 0;
+      // What the pause copies and how many rounds ran: the plan's, or (over the route) the measured rounds' outcome.
+      let stopCopyBytes = plan.stopCopyBytes;
+      let roundsRun = rounds.length;
       progress({ phase: 'precopy', round: 1, bytesCopied: 0, remainingBytes: memoryBytes, estimatedRemainingMs: tail(0) });
+      // Over the route: each round a real stream through the emulated network, the next one what the guest dirtied
+      // during its measured duration (as the netns hypervisor does).
+      const overRoute = (): void => {
+        const model = { memoryBytes, dirtyBytesPerSec: est.params.dirtyBytesPerSec, downtimeLimitMs: est.params.downtimeLimitMs, maxRounds: est.params.maxRounds };
+        const next = (n: number, bytes: number): void => {
+          stream!.send(bytes).then(
+            (ms) => {
+              if (done) return;
+              copied += bytes;
+              const out = afterRound(model, n, bytes, ms);
+              progress({ phase: 'precopy', round: n, bytesCopied: copied, remainingBytes: out.dirtiedBytes, copyBytesPerSec: ms > 0 ? Math.round((bytes * 1000) / ms) : 0 });
+              if (!out.pause) return next(n + 1, out.dirtiedBytes);
+              stopCopyBytes = out.dirtiedBytes;
+              roundsRun = n;
+              beforePause();
+            },
+            (e: unknown) => finish(failed(`migration stream of ${vm} failed in round ${n}: ${errorText(e)}`, { vm, cause: e })),
+          );
+        };
+        stream!.open().then(
+          () => {
+            if (!done) next(1, memoryBytes);
+          },
+          (e: unknown) => finish(failed(`migration stream of ${vm} could not be opened: ${errorText(e)}`, { vm, cause: e })),
+        );
+      };
       const round = (i: number): void => {
         if (i >= rounds.length) return beforePause();
         const r = rounds[i]!;
@@ -331,7 +415,20 @@ export class SimHypervisor implements Hypervisor {
         sourceLink = l ? { latencyMs: l.latencyMs, bandwidthMbps: l.bandwidthMbps, lossRate: l.lossRate, queueBytes: l.queueBytes } : undefined;
         pauseAt = clock.now();
         host.detach();
-        progress({ phase: 'paused', round: rounds.length, bytesCopied: copied, remainingBytes: plan.stopCopyBytes, estimatedRemainingMs: plan.stopCopyMs });
+        progress({ phase: 'paused', round: roundsRun, bytesCopied: copied, remainingBytes: stopCopyBytes, estimatedRemainingMs: stream ? undefined : plan.stopCopyMs });
+        if (stream) {
+          this.share(stream, STOP_AND_COPY_WEIGHT);
+          stream.send(stopCopyBytes).then(
+            () => {
+              if (!done) switchover();
+            },
+            (e: unknown) => {
+              if (done) return;
+              finish(backToSource() ?? failed(`migration stream of ${vm} failed in the stop-and-copy: ${errorText(e)}`, { vm, cause: e }));
+            },
+          );
+          return;
+        }
         timer = clock.setTimeout(() => {
           timer = undefined;
           if (!done) switchover();
@@ -341,7 +438,8 @@ export class SimHypervisor implements Hypervisor {
       // 4. The switchover hook, then resume at the destination (or back at the source).
       const switchover = (): void => {
         phase = 'switchover';
-        copied += plan.stopCopyBytes;
+        copied += stopCopyBytes;
+        closeStream();
         const hookAt = clock.now();
         let p: Promise<void>;
         try {
@@ -377,11 +475,12 @@ export class SimHypervisor implements Hypervisor {
         }
         host.announce(this.opts.announce);
         const now = clock.now();
-        progress({ phase: 'resumed', round: rounds.length, bytesCopied: copied, remainingBytes: 0, estimatedRemainingMs: 0 });
-        finish(undefined, { totalMs: now - start, downtimeMs: now - pauseAt, hookMs, bytesCopied: copied, rounds: rounds.length, copiedOver: 'model' });
+        progress({ phase: 'resumed', round: roundsRun, bytesCopied: copied, remainingBytes: 0, estimatedRemainingMs: 0 });
+        finish(undefined, { totalMs: now - start, downtimeMs: now - pauseAt, hookMs, bytesCopied: copied, rounds: roundsRun, copiedOver: stream ? 'route' : 'model' });
       };
 
-      round(0);
+      if (stream) overRoute();
+      else round(0);
     });
   }
 }

@@ -271,3 +271,44 @@ test('handshake survives a lost SYN and a lost SYN-ACK (retransmitted with backo
   assert.equal(c.counters.retransmits, 1);
   assert.equal(accepted.counters.retransmits, 1);
 });
+
+test('window scaling: an 8 MiB buffer on both ends fills a 1 Gbit/s, 40 ms RTT path; with 64 KiB it is window-bound', async () => {
+  const MiB = 1024 * 1024;
+  const run = (rcvWindow: number) => {
+    const hub = new Hub(2);
+    const clock = new VirtualClock();
+    const a = host(clock, 1, { tcp: { rcvWindow, mss: 8960 } });
+    const b = host(clock, 2, { tcp: { rcvWindow, mss: 8960 } });
+    link(clock, a.endpoint, hub.ports[0]!, { latencyMs: 10, bandwidthMbps: 1000, queueBytes: 16 * MiB });
+    link(clock, b.endpoint, hub.ports[1]!, { latencyMs: 10 });
+    let got = 0;
+    let doneAt = NaN;
+    const want = 8 * MiB;
+    b.tcp.listen(80, (c) =>
+      c.on('data', (d) => {
+        got += d.length;
+        if (got >= want && Number.isNaN(doneAt)) doneAt = clock.now();
+      }),
+    );
+    return (async () => {
+      const c = await settle(clock, a.tcp.connect('10.0.0.2', 80));
+      const t0 = clock.now();
+      c.write(Buffer.alloc(want, 1));
+      for (let i = 0; i < 200 && Number.isNaN(doneAt); i++) clock.advance(100);
+      const synOptions = hub.seen
+        .map((s) => parsePacket(s.frame))
+        .filter((p) => p.tcp && p.tcp.flags & TCP_FLAGS.SYN)
+        .map((p) => p.tcp!.options.toString('hex'));
+      return { ms: doneAt - t0, got, synOptions };
+    })();
+  };
+  const scaled = await run(8 * MiB);
+  const plain = await run(65535);
+  assert.equal(scaled.got, 8 * MiB);
+  // SYN and SYN-ACK: MSS 8960, then NOP + window scale 8 (8 MiB >> 8 = 32 KiB fits the 16-bit field).
+  assert.deepEqual(scaled.synOptions, ['02042300' + '01030308', '02042300' + '01030308']);
+  assert.deepEqual(plain.synOptions, ['02042300', '02042300'], 'no option offered, none answered');
+  // 8 MiB at 1 Gbit/s is 67 ms on the wire, plus slow start over a 40 ms RTT; window-bound: 64 KiB per RTT.
+  assert.ok(scaled.ms < 1000, `scaled: ${scaled.ms} ms`);
+  assert.ok(plain.ms > 4000, `64 KiB window: ${plain.ms} ms`);
+});
