@@ -42,6 +42,7 @@ import { afterRound, planPrecopy, type PrecopyPlan } from '../sim/precopy';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 import { LabDestinations } from '../lab-destinations';
 import { CopyStream, type CopyStreamRoute, StreamAborted } from './copy-stream';
+import { BandwidthShares, STOP_AND_COPY_WEIGHT } from '../bandwidth-shares';
 import { armRawFrames, type ArmedFrames, sendRawFrames } from '../../../lab/raw-frames';
 
 /** Parameters of the pre-copy model (every field optional). */
@@ -64,9 +65,6 @@ export interface NetnsVmParams {
    */
   copyBytesPerSec?: number;
 }
-
-/** How many pre-copy streams' shares of the bandwidth a stop-and-copy (a paused VM) takes. */
-export const STOP_AND_COPY_WEIGHT = 4;
 
 /** Defaults of {@link NetnsVmParams} (memory aside). */
 export const NETNS_DEFAULTS = Object.freeze({
@@ -102,7 +100,7 @@ export class NetnsHypervisor implements Hypervisor {
   private readonly topology: Topology;
   private readonly destinations: LabDestinations;
   /** The copy streams running now and their weights (see NetnsVmParams.copyBytesPerSec). */
-  private readonly streams = new Map<CopyStream, number>();
+  private readonly streams = new BandwidthShares<CopyStream>();
 
   constructor(private readonly opts: NetnsHypervisorOptions) {
     this.dp = opts.dataplane;
@@ -299,12 +297,9 @@ export class NetnsHypervisor implements Hypervisor {
    * (NetnsVmParams.copyBytesPerSec).
    */
   private share(stream: CopyStream, weight: number): void {
-    if (weight > 0) this.streams.set(stream, weight);
-    else this.streams.delete(stream);
+    this.streams.set(stream, weight);
     const budget = this.opts.defaults?.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec;
-    let total = 0;
-    for (const w of this.streams.values()) total += w;
-    for (const [s, w] of this.streams) s.setRate((budget * w) / total);
+    for (const s of this.streams.keys()) s.setRate(this.streams.share(s, budget));
   }
 
   /**

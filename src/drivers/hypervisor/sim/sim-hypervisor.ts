@@ -50,6 +50,7 @@ import type {
 } from '../../../ports/hypervisor';
 import { afterRound, planPrecopy, type PrecopyPlan } from './precopy';
 import { EmulatedCopyStream } from './emulated-copy-stream';
+import { BandwidthShares, STOP_AND_COPY_WEIGHT } from '../bandwidth-shares';
 import type { CopyRoute } from '../../../model/migration-network';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 
@@ -75,8 +76,6 @@ export interface SimVmParams {
  * traffic, as a migration network's QoS share would): divided among them by weight.
  */
 export const COPY_SHARE = 0.8;
-/** How many pre-copy streams' shares a stop-and-copy (a paused VM) takes. */
-export const STOP_AND_COPY_WEIGHT = 4;
 
 /** Defaults of {@link SimVmParams} (memory aside). */
 export const SIM_DEFAULTS = Object.freeze({
@@ -127,8 +126,8 @@ export class SimHypervisor implements Hypervisor {
   private readonly busy = new Set<string>();
   /** Destination ports promised to running migrations ("switch:port"). */
   private readonly reserved = new Set<string>();
-  /** The copy streams running now: their path's key and weight. */
-  private readonly streams = new Map<EmulatedCopyStream, { path: string; weight: number }>();
+  /** The copy streams running now, grouped by path. */
+  private readonly streams = new BandwidthShares<EmulatedCopyStream>();
 
   constructor(private readonly opts: SimHypervisorOptions) {
     this.net = opts.net;
@@ -252,23 +251,16 @@ export class SimHypervisor implements Hypervisor {
   private copyStream(req: HypervisorMigrateRequest, path: SimCopyPath): EmulatedCopyStream | undefined {
     const r: CopyRoute | undefined = req.copy;
     if (r === undefined || !this.net.hosts.has(r.from.vm) || !this.net.hosts.has(r.to.vm)) return undefined;
-    const key = path.kind === 'wan' ? `wan:${path.wanLink!.a}|${path.wanLink!.b}` : `dc:${path.fromDc ?? ''}`;
-    const stream: EmulatedCopyStream = new EmulatedCopyStream(this.net, r, () => {
-      const me = this.streams.get(stream);
-      let total = 0;
-      for (const s of this.streams.values()) if (s.path === key) total += s.weight;
-      return me === undefined || total === 0 ? path.bandwidthBytesPerSec * COPY_SHARE : (path.bandwidthBytesPerSec * COPY_SHARE * me.weight) / total;
-    });
-    this.streams.set(stream, { path: key, weight: 0 });
+    const stream: EmulatedCopyStream = new EmulatedCopyStream(this.net, r, () => this.streams.share(stream, path.bandwidthBytesPerSec * COPY_SHARE));
     return stream;
   }
 
-  /** Sets a copy stream's weight on its path (0: it ended); the streams' rates follow at their next tick. */
-  private share(stream: EmulatedCopyStream, weight: number): void {
-    const s = this.streams.get(stream);
-    if (s === undefined) return;
-    if (weight > 0) s.weight = weight;
-    else this.streams.delete(stream);
+  /**
+   * Sets a copy stream's weight on its path (0: it ended): the streams on one path share its bandwidth; their rates
+   * follow at their next tick.
+   */
+  private share(stream: EmulatedCopyStream, weight: number, path: SimCopyPath): void {
+    this.streams.set(stream, weight, path.kind === 'wan' ? `wan:${path.wanLink!.a}|${path.wanLink!.b}` : `dc:${path.fromDc ?? ''}`);
   }
 
   private checkFree(vm: string, sw: string, port: number): void {
@@ -300,10 +292,10 @@ export class SimHypervisor implements Hypervisor {
     const stream = this.copyStream(req, path);
     const closeStream = (): void => {
       if (stream === undefined) return;
-      this.share(stream, 0);
+      this.share(stream, 0, path);
       stream.close();
     };
-    if (stream) this.share(stream, 1);
+    if (stream) this.share(stream, 1, path);
 
     return new Promise<HypervisorMigrateResult>((resolve, reject) => {
       let done = false;
@@ -417,7 +409,7 @@ export class SimHypervisor implements Hypervisor {
         host.detach();
         progress({ phase: 'paused', round: roundsRun, bytesCopied: copied, remainingBytes: stopCopyBytes, estimatedRemainingMs: stream ? undefined : plan.stopCopyMs });
         if (stream) {
-          this.share(stream, STOP_AND_COPY_WEIGHT);
+          this.share(stream, STOP_AND_COPY_WEIGHT, path);
           stream.send(stopCopyBytes).then(
             () => {
               if (!done) switchover();
