@@ -6,8 +6,8 @@
  * the audit must find nothing: no leaked flow, no leaked tuple, no mismatch, no active migration; on OVS also no
  * namespace, link or process of the lab left once it is torn down.
  *
- * Figures: migrations completed / rolled back / failed, switchover and hypervisor downtime (p50, p95, max), probes
- * sent / lost / largest gap over all streams, the audit, wall time.
+ * Figures: migrations completed / rolled back / failed, switchover and hypervisor downtime (p50, p95, max), how many
+ * switchovers the DCs had precomputed, probes sent / lost / largest gap over all streams, the audit, wall time.
  */
 import { runAudit } from '../../src/central/audit';
 import { leftovers } from '../../src/lab/leftovers';
@@ -41,6 +41,11 @@ export interface MigrationBenchResult {
   hypervisor: string;
   migrations: { requested: number; completed: number; rolledBack: number; failed: number; maxAtOnce: number };
   switchoverMs: { p50: number; p95: number; max: number };
+  /**
+   * Completed moves whose pause only committed the switchover the DCs computed before it (`precomputed`), and those
+   * where a DC computed it in the pause because its model had changed meanwhile (`computedInPause`, the slow way).
+   */
+  switchovers: { precomputed: number; computedInPause: number };
   hypervisorDowntimeMs: { p50: number; p95: number; max: number };
   probes: {
     streams: number;
@@ -204,6 +209,10 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
         maxAtOnce,
       },
       switchoverMs: { p50: pct(completed.map((m) => m.result!.switchoverMs), 50), p95: pct(completed.map((m) => m.result!.switchoverMs), 95), max: pct(completed.map((m) => m.result!.switchoverMs), 100) },
+      switchovers: {
+        precomputed: completed.filter((m) => m.result!.precomputed === true).length,
+        computedInPause: completed.filter((m) => m.result!.precomputed === false).length,
+      },
       hypervisorDowntimeMs: {
         p50: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 50),
         p95: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 95),

@@ -260,7 +260,7 @@ export function buildProgram(): Command {
       if (o.json) printJson(r);
       else {
         process.stdout.write(`migrations: ${r.migrations.completed}/${r.migrations.requested} completed (${r.migrations.rolledBack} rolled back, ${r.migrations.failed} failed), up to ${r.migrations.maxAtOnce} at once\n`);
-        process.stdout.write(`switchover: p50 ${r.switchoverMs.p50} ms, p95 ${r.switchoverMs.p95} ms, max ${r.switchoverMs.max} ms; hypervisor downtime p50 ${r.hypervisorDowntimeMs.p50} ms, max ${r.hypervisorDowntimeMs.max} ms\n`);
+        process.stdout.write(`switchover: p50 ${r.switchoverMs.p50} ms, p95 ${r.switchoverMs.p95} ms, max ${r.switchoverMs.max} ms (${r.switchovers.precomputed} precomputed, ${r.switchovers.computedInPause} computed in the pause); hypervisor downtime p50 ${r.hypervisorDowntimeMs.p50} ms, max ${r.hypervisorDowntimeMs.max} ms\n`);
         process.stdout.write(`probes: ${r.probes.lost}/${r.probes.sent} lost over ${r.probes.streams} streams, largest gap ${r.probes.maxGapMs} ms\n`);
         process.stdout.write(`audit: ${r.audit.leakedFlows} leaked flows, ${r.audit.leakedTuples} leaked tuples, ${r.audit.mismatches} mismatches, ${r.audit.activeMigrations} active migrations, ${r.audit.leakedFrames ?? 'uncounted'} frames across VNs, ${r.audit.leftovers ?? 'n/a'} lab leftovers (${r.ms} ms)\n`);
       }

@@ -82,6 +82,11 @@ export interface MigrationRecord {
     rounds: number;
     flowMods: number;
     framesHeld: number;
+    /**
+     * A move to another DC: whether every DC that switched over in the pause committed the switchover it had
+     * computed before the pause (false: one computed it in the pause, because its model changed meanwhile).
+     */
+    precomputed?: boolean;
     /** Where the hypervisor copied the memory (HypervisorMigrateResult.copiedOver). */
     copiedOver?: 'route' | 'loopback' | 'model';
   };

@@ -115,6 +115,7 @@ export const migrationSchema = {
         rounds: { type: 'integer' },
         flowMods: { type: 'integer', description: 'flow mods sent to switches at the switchover' },
         framesHeld: { type: 'integer', description: 'frames held at the source during the pause and sent on' },
+        precomputed: { type: 'boolean', description: 'a move to another DC: every DC of the pause committed the switchover it computed before the pause' },
       },
     },
     nat: {

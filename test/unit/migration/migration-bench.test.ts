@@ -15,4 +15,6 @@ it('bench migration (emulator): 6 migrations, 2 at once, all completed, 0 probes
   assert.equal(r.probes.lost, 0, JSON.stringify(r.probes.lostAt));
   assert.deepEqual(r.audit, { leakedFlows: 0, leakedTuples: 0, mismatches: 0, activeMigrations: 0, leakedFrames: 0, leftovers: null });
   assert.ok(r.switchoverMs.max > 0);
+  // Another migration's copy stream or preparation never lands between a pause's precompute and its switchover.
+  assert.deepEqual(r.switchovers, { precomputed: 6, computedInPause: 0 });
 });
