@@ -27,6 +27,26 @@ describe('CopyStream (loopback)', () => {
     }
   });
 
+  test('rate 0 holds a round (another VM is paused) until a rate lets it go on', async () => {
+    const s = new CopyStream(64 * 1024 * KiB, undefined);
+    try {
+      await s.open();
+      s.setRate(0);
+      let ended = false;
+      const t0 = performance.now();
+      const round = s.send(512 * KiB, false).then((ms) => ((ended = true), ms));
+      await new Promise((r) => setTimeout(r, 600));
+      assert.equal(ended, false, 'a held stream sends nothing past its first chunks');
+      const released = performance.now();
+      s.setRate(64 * 1024 * KiB);
+      const ms = await round;
+      assert.ok(performance.now() - released < 400, `went on at once: ${(performance.now() - released).toFixed(0)} ms after the rate`);
+      assert.ok(ms >= 550 && ms <= performance.now() - t0 + 50, `the round's time includes the hold: ${ms} ms`);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('left at 128 KiB/s, 128 KiB take most of a second (a 16 KiB burst, then paced)', async () => {
     const s = new CopyStream(128 * KiB, undefined);
     try {

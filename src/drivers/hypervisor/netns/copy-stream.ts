@@ -13,7 +13,8 @@
  * when a round arrived.
  *
  * Protocol on the sender's stdin/stdout (one line each): it prints `ready` once connected; `send N` -> `done MS` once
- * the receiver has N more bytes (MS: elapsed); `rate N` paces it to N bytes/s from now on (also mid-round);
+ * the receiver has N more bytes (MS: elapsed); `rate N` paces it to N bytes/s from now on (also mid-round; 0 holds
+ * it until the next `rate`);
  * `close` (or stdin closing) ends it. The receiver prints `listening`.
  * Errors print `error TEXT` and exit.
  */
@@ -40,7 +41,9 @@ const CHUNK = 16 * 1024;
 const FILLER = Buffer.alloc(CHUNK, 0xa5);
 const out = (l) => process.stdout.write(l + '\\n');
 const fail = (e) => { out('error ' + (e && e.message || e)); process.exit(1); };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A nap that a \`rate\` command cuts short (a held or slow stream speeds up at once).
+let wake = () => undefined;
+const nap = (ms) => new Promise((r) => { const t = setTimeout(r, ms); wake = () => { clearTimeout(t); r(); }; });
 // The receiving side: counts the bytes and reports the count back, one line per read.
 const receive = (rx) => {
   let received = 0;
@@ -69,7 +72,8 @@ const sendOver = (tx, initialRate) => {
       const now = performance.now();
       credit = Math.min(credit + ((now - last) * rate) / 1000, Math.max(4 * CHUNK, rate / 200));
       last = now;
-      if (credit < CHUNK) { await sleep(Math.max(1, Math.ceil(((CHUNK - credit) * 1000) / rate))); continue; }
+      if (rate === 0) { await nap(1000); continue; }
+      if (credit < CHUNK) { await nap(Math.max(1, Math.ceil(((CHUNK - credit) * 1000) / rate))); continue; }
       const n = Math.min(CHUNK, bytes - here);
       const ok = tx.write(n === CHUNK ? FILLER : FILLER.subarray(0, n));
       here += n; sent += n; credit -= n;
@@ -87,7 +91,7 @@ const sendOver = (tx, initialRate) => {
       const line = buf.slice(0, i).trim(); buf = buf.slice(i + 1);
       if (line === 'close') process.exit(0);
       const r = /^rate (\\d+)$/.exec(line);
-      if (r && Number(r[1]) > 0) rate = Number(r[1]);
+      if (r) { rate = Number(r[1]); wake(); }
       const m = /^send (\\d+)$/.exec(line);
       if (m) queue = queue.then(() => send(Number(m[1]))).catch(fail);
     }
@@ -244,9 +248,9 @@ export class CopyStream {
     return Number(line.slice(5));
   }
 
-  /** Paces the stream to `bytesPerSec` from now on, also in the middle of a round. */
+  /** Paces the stream to `bytesPerSec` from now on, also in the middle of a round; 0 holds it until the next rate. */
   setRate(bytesPerSec: number): void {
-    const r = Math.max(1, Math.round(bytesPerSec));
+    const r = Math.max(0, Math.round(bytesPerSec));
     if (r === this.rate) return;
     this.rate = r;
     if (this.sender !== undefined && !this.sender.broken) this.sender.write(`rate ${r}`);

@@ -7,8 +7,8 @@
  *     its lab bridge), the destination port a valid OpenFlow port that no interface of that bridge uses.
  *  2. Pre-copy: the rounds of {@link planPrecopy} (the VM's memory, its dirty rate, the copy rate cap, RTT 0, the
  *     downtime limit) are sent as a real byte stream over TCP (./copy-stream.ts), paced to this migration's share of
- *     the migration bandwidth (`copyBytesPerSec`, shared by the migrations running at once, a paused VM's
- *     stop-and-copy first); each next round is what the guest dirtied during the last one at its measured duration: with
+ *     the migration bandwidth (`copyBytesPerSec`, shared by the migrations running at once; while a VM is paused
+ *     its stop-and-copy has it alone); each next round is what the guest dirtied during the last one at its measured duration: with
  *     the route central gave (`req.copy`) from the source host's migration endpoint namespace to the destination
  *     host's, across the OVS data plane (host -> gateway -> gateway -> host, through the copy flow's NAT tuple);
  *     without one on 127.0.0.1. Each round's real duration is measured and reported (progress 'precopy', measured
@@ -57,8 +57,10 @@ export interface NetnsVmParams {
   maxRounds?: number;
   /**
    * The migration network's bandwidth, bytes/s, shared by the copy streams running at once (writes are paced to
-   * each one's share: a paused VM's stop-and-copy weighs {@link STOP_AND_COPY_WEIGHT} pre-copy streams); default
-   * 24 MiB/s. The userspace Open vSwitch of the lab forwards about 30-45 MB/s host -> gateway -> gateway -> host on
+   * each one's share); default 24 MiB/s. While a VM is paused (its stop-and-copy and switchover) its stream takes
+   * it all and the other migrations' pre-copy streams wait (BandwidthShares `pausedFirst`): a pause then has the
+   * switches and the 2 cores to itself (with the streams sharing by weight, a 3-at-once benchmark's switchover p95
+   * was 30-54 ms). The userspace Open vSwitch of the lab forwards about 30-45 MB/s host -> gateway -> gateway -> host on
    * this machine, all hosts together: an unpaced stream filled its receive queues and dropped the probes of the
    * migrating VM's peers (34 of 298 in one demo run), and so did three streams paced to 24 MiB/s each (33 of 23127
    * in a 3-at-once benchmark run), as a vMotion network without its own bandwidth would.
@@ -100,7 +102,7 @@ export class NetnsHypervisor implements Hypervisor {
   private readonly topology: Topology;
   private readonly destinations: LabDestinations;
   /** The copy streams running now and their weights (see NetnsVmParams.copyBytesPerSec). */
-  private readonly streams = new BandwidthShares<CopyStream>();
+  private readonly streams = new BandwidthShares<CopyStream>({ pausedFirst: true });
 
   constructor(private readonly opts: NetnsHypervisorOptions) {
     this.dp = opts.dataplane;
@@ -238,7 +240,7 @@ export class NetnsHypervisor implements Hypervisor {
       const pauseAt = performance.now();
       paused = true;
       stopped = await this.freeze(v.namespace);
-      this.share(stream, STOP_AND_COPY_WEIGHT);
+      this.share(stream, STOP_AND_COPY_WEIGHT, true);
       progress({ phase: 'paused', round: rounds, bytesCopied: copied, remainingBytes: stopCopyBytes, copyBytesPerSec: params.copyBytesPerSec });
       let stopMs: number;
       try {
@@ -250,7 +252,7 @@ export class NetnsHypervisor implements Hypervisor {
         throw failed(`migration stream of ${vm} failed in the stop-and-copy: ${errorText(e)}`, { vm, cause: e });
       }
       copied += stopCopyBytes;
-      this.share(stream, 0);
+      // The stream stays counted as paused until the VM resumes: the other streams wait through the switchover too.
       await stream.close();
       if (signal?.aborted) throw aborted(`migration of ${vm} aborted (paused)`, signal.reason, { vm, phase: 'paused' });
 
@@ -269,6 +271,7 @@ export class NetnsHypervisor implements Hypervisor {
       this.thaw(stopped);
       stopped = [];
       paused = false;
+      this.share(stream, 0);
       const resumeAt = performance.now();
       try {
         await (announcer !== undefined ? announcer.fire() : this.announce(vm));
@@ -293,11 +296,11 @@ export class NetnsHypervisor implements Hypervisor {
   }
 
   /**
-   * Sets `stream`'s weight (0: it ended) and paces every running stream to its share of the bandwidth
-   * (NetnsVmParams.copyBytesPerSec).
+   * Sets `stream`'s weight (0: it ended) and whether its VM is paused, and paces every running stream to its share
+   * of the bandwidth (NetnsVmParams.copyBytesPerSec).
    */
-  private share(stream: CopyStream, weight: number): void {
-    this.streams.set(stream, weight);
+  private share(stream: CopyStream, weight: number, paused = false): void {
+    this.streams.set(stream, weight, '', paused);
     const budget = this.opts.defaults?.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec;
     for (const s of this.streams.keys()) s.setRate(this.streams.share(s, budget));
   }
