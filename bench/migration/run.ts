@@ -67,23 +67,37 @@ const pct = (xs: number[], p: number) => {
   return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10;
 };
 
+/** Which phase of migration `m` time `t` (epoch ms) fell in, with `t` relative to the moments the bench saw; or undefined. */
+function phaseAt(m: MigrationRecord, t: number, marks: ReadonlyMap<string, Record<string, number>>): string | undefined {
+  for (const [name, p] of [['pre-migration', m.phases.preMigration], ['migration', m.phases.migration], ['post-migration', m.phases.postMigration]] as const) {
+    if (p !== undefined && t >= p.startedAt && t <= (p.endedAt ?? Infinity)) {
+      // Relative to the moments the bench saw (the VM paused, the switchover began, the VM resumed).
+      const rel = Object.entries(marks.get(m.id) ?? {}).map(([k, at]) => `${k} ${t - at >= 0 ? '+' : ''}${Math.round(t - at)} ms`);
+      return `${name} +${Math.round(t - p.startedAt)} ms${rel.length > 0 ? ` (${rel.join(', ')})` : ''}`;
+    }
+  }
+  return undefined;
+}
+
 /**
  * Where time `t` (epoch ms) fell among the migrations of `vm`: `migration 7 (dc1-h1 -> dc2-h2), post-migration
- * +12 ms`, or `between migrations` / `outside any migration`.
+ * +12 ms`, or `between migrations` / `outside any migration`; then what the other VMs' migrations were doing then
+ * (`meanwhile: ...`).
  */
 export function whereInMigrations(done: readonly MigrationRecord[], vm: string, t: number, marks: ReadonlyMap<string, Record<string, number>> = new Map()): string {
   const mine = done.filter((m) => m.vm === vm);
+  const others = done.flatMap((m) => {
+    const at = m.vm !== vm ? phaseAt(m, t, marks) : undefined;
+    return at !== undefined ? [`${m.vm} (${m.fromHost} -> ${m.toHost}) ${at}`] : [];
+  });
+  const meanwhile = others.length > 0 ? `; meanwhile: ${others.join('; ')}` : '';
   for (const [i, m] of mine.entries()) {
-    for (const [name, p] of [['pre-migration', m.phases.preMigration], ['migration', m.phases.migration], ['post-migration', m.phases.postMigration]] as const) {
-      if (p !== undefined && t >= p.startedAt && t <= (p.endedAt ?? Infinity)) {
-        // Relative to the moments the bench saw (the VM paused, the switchover began, the VM resumed).
-        const rel = Object.entries(marks.get(m.id) ?? {}).map(([k, at]) => `${k} ${t - at >= 0 ? '+' : ''}${Math.round(t - at)} ms`);
-        return `migration ${i + 1} of ${vm} (${m.fromHost} -> ${m.toHost}), ${name} +${Math.round(t - p.startedAt)} ms${rel.length > 0 ? ` (${rel.join(', ')})` : ''}`;
-      }
-    }
+    const at = phaseAt(m, t, marks);
+    if (at !== undefined) return `migration ${i + 1} of ${vm} (${m.fromHost} -> ${m.toHost}), ${at}${meanwhile}`;
   }
   const after = mine.filter((m) => (m.phases.postMigration?.endedAt ?? 0) < t).pop();
-  return after !== undefined ? `${Math.round(t - after.phases.postMigration!.endedAt!)} ms after migration ${mine.indexOf(after) + 1} of ${vm} (${after.fromHost} -> ${after.toHost})` : 'before any migration';
+  const here = after !== undefined ? `${Math.round(t - after.phases.postMigration!.endedAt!)} ms after migration ${mine.indexOf(after) + 1} of ${vm} (${after.fromHost} -> ${after.toHost})` : 'before any migration';
+  return here + meanwhile;
 }
 
 /** Migrating VMs and the peer (same VN, never migrating) that probes each. */
