@@ -52,7 +52,7 @@ describe('xsite demo on Open vSwitch', { skip, concurrency: false, timeout: 300_
     assert.deepEqual((await leftovers(r.lab!)).map(String), []);
   });
 
-  it('qemu: a real guest migrates DC1 -> DC2, no probe lost, its TCP sessions kept; nothing left behind (no QEMU, no plug)', async () => {
+  it('qemu: a real guest migrates DC1 -> DC2, its migration stream through the gateways, no probe lost, its TCP sessions kept; nothing left behind (no QEMU, no plug, no relay)', async () => {
     const lines: string[] = [];
     const r = await runMigrationDemo({ dataplane: 'ovs', hypervisor: 'qemu', path: ['dc2-h2'], log: (l) => lines.push(l) });
     process.stderr.write(`# ${show(r)}\n`);
@@ -60,6 +60,9 @@ describe('xsite demo on Open vSwitch', { skip, concurrency: false, timeout: 300_
     assert.equal(r.migrations.length, 1);
     const m = r.migrations[0]!;
     assert.equal(m.status, 'completed', lines.join('\n'));
+    // QEMU's migration stream crossed the data plane between the hosts' migration endpoints (through the relays).
+    assert.equal(m.copyStream.over, 'route', JSON.stringify(m.copyStream));
+    assert.match(m.copyStream.tuple ?? '', /^tcp 203\.0\.113\.\d+:\d+ -> 203\.0\.113\.\d+$/);
     assert.equal(m.tcp.kept, m.tcp.sessions, lines.join('\n'));
     assert.equal(m.nat.leaked, 0);
     assert.ok(m.probes.sent > 50);

@@ -18,21 +18,10 @@
  * `close` (or stdin closing) ends it. The receiver prints `listening`.
  * Errors print `error TEXT` and exit.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import * as os from 'node:os';
-import { XsiteError } from '../../../core/errors';
+import { HelperProcess, StreamAborted } from '../helper-process';
+import type { CopyStreamRoute } from '../lab-copy-route';
 
-/** Niceness of the copy stream's helper processes (lower priority than the controllers and the switches). */
-export const COPY_STREAM_NICE = 10;
-
-/** Thrown by {@link CopyStream.send} when the signal fired. */
-export class StreamAborted extends Error {}
-
-/** Where a routed copy stream runs: each end's network namespace, address and TCP port. */
-export interface CopyStreamRoute {
-  from: { netns: string; ip: string; port: number };
-  to: { netns: string; ip: string; port: number };
-}
+export { StreamAborted };
 
 const HELPER = `
 const net = require('net');
@@ -122,99 +111,10 @@ if (mode === 'receive') {
 }
 `;
 
-/** One helper process: its output lines, its failure, its end. */
-class Helper {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
-  private buf = '';
-  private readonly lines: string[] = [];
-  private wake: (() => void) | undefined;
-  broken: Error | undefined;
-
-  constructor(
-    what: string,
-    args: readonly string[],
-    netns: string | undefined,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    const argv = [process.execPath, '-e', HELPER, ...args];
-    const child = netns !== undefined ? spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['pipe', 'pipe', 'ignore'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
-    this.child = child;
-    // The bulk copy yields the CPU to the switches and the controllers: on a busy host, another VM's switchover must
-    // not wait for this stream (a real migration stream is bulk traffic too). (`ip netns exec` execs node: same PID.)
-    if (child.pid !== undefined) {
-      try {
-        os.setPriority(child.pid, COPY_STREAM_NICE);
-      } catch {
-        // Not allowed to lower it: it runs at the default priority.
-      }
-    }
-    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
-    child.once('error', (e) => this.fail(e));
-    child.once('close', (code) => this.fail(new Error(`migration stream ${what} exited (${code})`)));
-    child.stdin!.on('error', () => undefined);
-    child.stdout!.on('data', (d: Buffer) => {
-      this.buf += d.toString();
-      let i;
-      while ((i = this.buf.indexOf('\n')) >= 0) {
-        const line = this.buf.slice(0, i);
-        this.buf = this.buf.slice(i + 1);
-        if (line.startsWith('error ')) this.fail(new Error(`${what}: ${line.slice(6)}`));
-        else this.lines.push(line);
-      }
-      this.wake?.();
-    });
-  }
-
-  write(line: string): void {
-    this.child.stdin!.write(`${line}\n`);
-  }
-
-  /** Ends the process (idempotent): `close` on stdin, SIGKILL after 2 s. */
-  async close(): Promise<void> {
-    this.broken ??= new Error('migration stream closed');
-    const child = this.child;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.stdin!.end('close\n');
-      const t = setTimeout(() => child.kill('SIGKILL'), 2000);
-      await this.exited;
-      clearTimeout(t);
-    }
-  }
-
-  /** The next output line starting with `prefix`. */
-  async next(prefix: string, timeoutMs: number, honourSignal: boolean): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.lines.findIndex((l) => l.startsWith(prefix));
-      if (i >= 0) return this.lines.splice(i, 1)[0]!;
-      if (honourSignal && this.signal?.aborted) throw new StreamAborted('aborted');
-      if (this.broken) throw this.broken;
-      if (Date.now() > deadline) throw new XsiteError('HYPERVISOR_FAILED', `migration stream: no "${prefix.trim()}" within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.wake = undefined;
-          if (t !== undefined) clearTimeout(t);
-          this.signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const t = Number.isFinite(timeoutMs) ? setTimeout(done, Math.max(1, deadline - Date.now())) : undefined;
-        if (honourSignal) this.signal?.addEventListener('abort', done, { once: true });
-        this.wake = done;
-      });
-    }
-  }
-
-  private fail(e: Error): void {
-    this.broken ??= e;
-    this.wake?.();
-  }
-}
-
 /** A paced TCP byte stream run by helper processes; `send(n)` resolves when the receiver has taken `n` more bytes. */
 export class CopyStream {
-  private sender: Helper | undefined;
-  private receiver: Helper | undefined;
+  private sender: HelperProcess | undefined;
+  private receiver: HelperProcess | undefined;
   private closed = false;
 
   constructor(
@@ -228,12 +128,12 @@ export class CopyStream {
   async open(timeoutMs = 10_000): Promise<void> {
     const r = this.route;
     if (r === undefined) {
-      this.sender = new Helper('helper', ['loop', String(this.rate)], undefined, this.signal);
+      this.sender = new HelperProcess('migration stream helper', HELPER, ['loop', String(this.rate)], undefined, this.signal);
     } else {
-      this.receiver = new Helper('receiver', ['receive', r.to.ip, String(r.to.port)], r.to.netns, this.signal);
+      this.receiver = new HelperProcess('migration stream receiver', HELPER, ['receive', r.to.ip, String(r.to.port)], r.to.netns, this.signal);
       await this.receiver.next('listening', timeoutMs, false);
       if (this.closed) throw new Error('migration stream closed');
-      this.sender = new Helper('sender', ['send', String(this.rate), r.to.ip, String(r.to.port), r.from.ip, String(r.from.port)], r.from.netns, this.signal);
+      this.sender = new HelperProcess('migration stream sender', HELPER, ['send', String(this.rate), r.to.ip, String(r.to.port), r.from.ip, String(r.from.port)], r.from.netns, this.signal);
     }
     await this.sender.next('ready', timeoutMs, false);
   }

@@ -41,7 +41,8 @@ import type { Hypervisor, HypervisorMigrateRequest, HypervisorMigrateResult, Hyp
 import { afterRound, planPrecopy, type PrecopyPlan } from '../sim/precopy';
 import { errorText, hypervisorAborted as aborted, hypervisorFailed as failed } from '../errors';
 import { LabDestinations } from '../lab-destinations';
-import { CopyStream, type CopyStreamRoute, StreamAborted } from './copy-stream';
+import { CopyStream, StreamAborted } from './copy-stream';
+import { labCopyRoute } from '../lab-copy-route';
 import { BandwidthShares, STOP_AND_COPY_WEIGHT } from '../bandwidth-shares';
 import { armRawFrames, type ArmedFrames, sendRawFrames } from '../../../lab/raw-frames';
 
@@ -175,7 +176,7 @@ export class NetnsHypervisor implements Hypervisor {
         // A failing progress listener does not stop the migration.
       }
     };
-    const stream = new CopyStream(params.copyBytesPerSec, signal, this.copyRoute(req));
+    const stream = new CopyStream(params.copyBytesPerSec, signal, labCopyRoute(this.dp, req));
     let stopped: number[] = [];
     let paused = false;
     // The announcement's writer starts now, in the VM's namespace, so that it leaves as the VM resumes (starting a
@@ -303,23 +304,6 @@ export class NetnsHypervisor implements Hypervisor {
     this.streams.set(stream, weight, '', paused);
     const budget = this.opts.defaults?.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec;
     for (const s of this.streams.keys()) s.setRate(this.streams.share(s, budget));
-  }
-
-  /**
-   * The copy stream's route between the migration endpoints' namespaces (req.copy), or undefined (loopback) when
-   * central gave none. HYPERVISOR_FAILED when an endpoint is not a VM of the data plane.
-   */
-  private copyRoute(req: HypervisorMigrateRequest): CopyStreamRoute | undefined {
-    const c = req.copy;
-    if (c === undefined) return undefined;
-    const ns = (name: string): string => {
-      try {
-        return this.dp.vm(name).namespace;
-      } catch {
-        throw failed(`migration endpoint ${name} is not a VM of the OVS data plane`, { vm: req.vm, endpoint: name });
-      }
-    };
-    return { from: { netns: ns(c.from.vm), ip: c.from.ip, port: c.from.port }, to: { netns: ns(c.to.vm), ip: c.to.ip, port: c.to.port } };
   }
 
   /**

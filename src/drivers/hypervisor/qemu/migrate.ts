@@ -1,5 +1,6 @@
 /**
- * Live migration of a QEMU guest, source -> destination, over TCP (loopback here), gated by xsite:
+ * Live migration of a QEMU guest, source -> destination, over TCP (loopback, or the URIs given: a relay over the data
+ * plane, ./migration-relay.ts), gated by xsite:
  *
  *  1. destination (started with `-incoming defer`): `migrate-set-capabilities events`, then
  *     `migrate-incoming tcp:HOST:0` (QEMU picks the port; `query-migrate` on the destination reports it);
@@ -47,8 +48,8 @@ export interface MigrationReport {
   hookMs: number;
   /** Wall-clock milliseconds from `migrate` to the source reaching pre-switchover. */
   precopyMs: number;
-  /** The TCP port the destination listened on. */
-  port: number;
+  /** The URI the source migrated to (`tcp:HOST:PORT`, or the one given in `uris`). */
+  uri: string;
   progress: MigrationProgress[];
 }
 
@@ -58,6 +59,11 @@ export interface MigrateOptions {
   destination: QemuProcess;
   /** Address the destination listens on (as seen inside its network namespace). Default 127.0.0.1. */
   host?: string;
+  /**
+   * The stream's own way instead of `host`: the URI the destination listens on (`migrate-incoming`) and the one the
+   * source migrates to (`migrate`), e.g. the two ends of a relay (./migration-relay.ts).
+   */
+  uris?: { incoming: string; outgoing: string };
   /** Runs while the guest is paused before the switchover. */
   beforeSwitchover?: () => Promise<void> | void;
   /** Called for each progress sample. */
@@ -172,11 +178,16 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
   const progress: MigrationProgress[] = [];
 
   await dst.execute('migrate-set-capabilities', { capabilities: [{ capability: 'events', state: true }] });
-  await dst.execute('migrate-incoming', { uri: `tcp:${host}:0` });
-  const dq = await dst.execute<QueryMigrate>('query-migrate');
-  const port = Number(dq['socket-address']?.find((a) => a.port)?.port);
-  if (!Number.isInteger(port) || port <= 0) {
-    throw new XsiteError('MIGRATION_FAILED', `destination reports no listening port: ${JSON.stringify(dq)}`);
+  let outgoing: string | undefined = opts.uris?.outgoing;
+  if (opts.uris !== undefined) await dst.execute('migrate-incoming', { uri: opts.uris.incoming });
+  else {
+    await dst.execute('migrate-incoming', { uri: `tcp:${host}:0` });
+    const dq = await dst.execute<QueryMigrate>('query-migrate');
+    const port = Number(dq['socket-address']?.find((a) => a.port)?.port);
+    if (!Number.isInteger(port) || port <= 0) {
+      throw new XsiteError('MIGRATION_FAILED', `destination reports no listening port: ${JSON.stringify(dq)}`);
+    }
+    outgoing = `tcp:${host}:${port}`;
   }
 
   await src.execute('migrate-set-capabilities', {
@@ -207,7 +218,7 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
   };
 
   const tMigrate = Date.now();
-  await src.execute('migrate', { uri: `tcp:${host}:${port}` });
+  await src.execute('migrate', { uri: outgoing });
   let stoppedAt: number | undefined;
   // The bandwidth before the brake, while it is off (restored if the guest runs on at the source).
   let braked: number | undefined;
@@ -279,7 +290,7 @@ export async function liveMigrate(opts: MigrateOptions): Promise<MigrationReport
       precopyRounds: final.ram?.['dirty-sync-count'],
       hookMs,
       precopyMs,
-      port,
+      uri: outgoing!,
       progress,
     };
     if (opts.stopSource ?? true) await opts.source.stop();
