@@ -63,7 +63,7 @@ function msText(ms: number): string {
 }
 
 /**
- * One line of progress: the migration's state, the copy phase and round, bytes copied / total, the dirty rate and the
+ * One line of progress: the migration's state, the copy phase and round, bytes copied and the memory, the dirty rate and the
  * time left. With `bar`, a bar `[#####.....]` of `barWidth` cells (default 20) comes first, for a terminal.
  */
 export function formatProgressLine(rec: MigrationRecord, o: { bar?: boolean; barWidth?: number } = {}): string {
@@ -72,7 +72,8 @@ export function formatProgressLine(rec: MigrationRecord, o: { bar?: boolean; bar
   const frac = p.bytesTotal > 0 ? Math.min(1, Math.max(0, p.bytesCopied / p.bytesTotal)) : 0;
   const pct = `${Math.floor(frac * 100)}%`;
   const left = p.estimatedRemainingMs !== undefined ? `, ${formatDuration(p.estimatedRemainingMs)} left` : '';
-  const figures = `${p.phase} round ${p.round}, ${formatBytes(p.bytesCopied)} / ${formatBytes(p.bytesTotal)}, dirty ${formatBytes(p.dirtyBytesPerSec)}/s${left}`;
+  // Bytes copied count every round: past the first they exceed the memory.
+  const figures = `${p.phase} round ${p.round}, ${formatBytes(p.bytesCopied)} copied (memory ${formatBytes(p.bytesTotal)}), dirty ${formatBytes(p.dirtyBytesPerSec)}/s${left}`;
   if (!o.bar) return `${rec.vm} ${rec.state}: ${figures} (${pct})`;
   const w = Math.max(5, o.barWidth ?? 20);
   const full = Math.round(frac * w);

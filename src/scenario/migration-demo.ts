@@ -137,13 +137,18 @@ export async function runMigrationDemo(opts: MigrationDemoOptions = {}): Promise
         if (r.vm === vmName) timeline.push(`${at()}  ${r.state}`);
       };
       let lastRound = 0;
+      let lastPhase = '';
+      let lastCopied = 0;
       const onProgress = (r: MigrationRecord) => {
         const p = r.progress;
         if (r.vm !== vmName || p === undefined) return;
-        if (p.phase === 'precopy' && p.round !== lastRound) {
+        // A line per round (its end, where the hypervisor reports it then), and the first bytes of round 1.
+        if (p.phase === 'precopy' && (p.round !== lastRound || (lastCopied === 0 && p.bytesCopied > 0))) {
           lastRound = p.round;
-          timeline.push(`${at()}  copy round ${p.round}: ${(p.bytesCopied / 2 ** 20).toFixed(1)}/${(p.bytesTotal / 2 ** 20).toFixed(0)} MiB, dirty ${(p.dirtyBytesPerSec / 2 ** 20).toFixed(1)} MiB/s, ${(p.remainingBytes / 2 ** 20).toFixed(2)} MiB left`);
-        } else if (p.phase !== 'precopy') timeline.push(`${at()}  VM ${p.phase}`);
+          lastCopied = p.bytesCopied;
+          timeline.push(`${at()}  copy round ${p.round}: ${(p.bytesCopied / 2 ** 20).toFixed(1)} MiB copied (memory ${(p.bytesTotal / 2 ** 20).toFixed(0)} MiB), dirty ${(p.dirtyBytesPerSec / 2 ** 20).toFixed(1)} MiB/s, ${(p.remainingBytes / 2 ** 20).toFixed(2)} MiB left`);
+        } else if (p.phase !== 'precopy' && p.phase !== lastPhase) timeline.push(`${at()}  VM ${p.phase}`);
+        lastPhase = p.phase;
       };
       ctl.migrations.on('state', onState);
       ctl.migrations.on('progress', onProgress);

@@ -72,10 +72,10 @@ describe('migrate formatting', () => {
   });
 
   test('progress line: plain and with a bar', () => {
-    assert.equal(formatProgressLine(base), 'web1 migration: precopy round 2, 3.0 GiB / 4.0 GiB, dirty 50.0 MiB/s, 1.5 s left (75%)');
+    assert.equal(formatProgressLine(base), 'web1 migration: precopy round 2, 3.0 GiB copied (memory 4.0 GiB), dirty 50.0 MiB/s, 1.5 s left (75%)');
     assert.equal(
       formatProgressLine(base, { bar: true, barWidth: 8 }),
-      'web1 [######..]  75% migration precopy round 2, 3.0 GiB / 4.0 GiB, dirty 50.0 MiB/s, 1.5 s left',
+      'web1 [######..]  75% migration precopy round 2, 3.0 GiB copied (memory 4.0 GiB), dirty 50.0 MiB/s, 1.5 s left',
     );
     const { estimatedRemainingMs: _, ...noEta } = base.progress!;
     assert.doesNotMatch(formatProgressLine({ ...base, progress: noEta }), /left/);
@@ -169,7 +169,7 @@ describe('xsite migrate against a running API', () => {
     assert.match(c.out.stderr, /^migration m\d+: slow h2 \(dc1\) -> h3 \(dc2\)\n/);
     assert.match(
       c.out.stderr,
-      /slow: migration\n(slow migration: precopy round \d[^\n]*\n)*slow migration: paused round 3, 4\.0 GiB \/ 4\.0 GiB, dirty 50\.0 MiB\/s, 0 ms left \(100%\)\nslow: switchover\nslow: post-migration\nslow: completed\n$/,
+      /slow: migration\n(slow migration: precopy round \d[^\n]*\n)*slow migration: paused round 3, 4\.0 GiB copied \(memory 4\.0 GiB\), dirty 50\.0 MiB\/s, 0 ms left \(100%\)\nslow: switchover\nslow: post-migration\nslow: completed\n$/,
     );
     assert.doesNotMatch(c.out.stderr, /\r/);
     assert.equal(h.fake.listenerCount('state'), 0);
