@@ -19,7 +19,7 @@
  *   numbers unique per switch (`duplicate-port`);
  * - a switch has no more attachments than port numbers 1..{@link PORT_MAX} (`range`);
  * - the VMs placed on a host fit its capacity (VM count and memory; a VM without `memoryMB` counts
- *   {@link DEFAULT_VM_MEMORY_MB}) (`capacity`).
+ *   {@link DEFAULT_VM_MEMORY_MB}; a host's migration endpoint, tenant `xsite`, takes no room) (`capacity`).
  */
 import { parseCidr, parseIp, cidrContains, cidrsOverlap, type Cidr } from './cidr';
 import { formatPath, topologyError, type PathSegment, type TopologyIssue, type TopologyRule } from './issues';
@@ -42,6 +42,7 @@ import {
 import { checkShape, topologySchema } from './schema';
 import type { Locator } from './source';
 import { didYouMean } from './suggest';
+import { MIGRATION_TENANT } from '../../model/migration-network';
 
 /** Where the value being validated came from. */
 export interface ValidateOptions {
@@ -305,8 +306,9 @@ function crossChecks(c: Clean, add: Add): void {
       }
     }
     claimMac(v.mac, ['vms', i, 'mac']);
-    if (host) {
-      claimPort(host.switch, v.port, ['vms', i, 'port']);
+    if (host) claimPort(host.switch, v.port, ['vms', i, 'port']);
+    // A host's migration endpoint is infrastructure: it takes no room of the host's capacity.
+    if (host && v.tenant !== MIGRATION_TENANT) {
       let l = load.get(v.host!);
       if (!l) load.set(v.host!, (l = { vms: 0, memoryMB: 0, reported: new Set() }));
       l.vms += 1;

@@ -244,6 +244,10 @@ test('capacity: VM count and memory of a host', () => {
   assert.match(e.message, /room for 2 VMs/);
   const m = oneError(`${yaml}vms:\n${vm(1, 2000)}${vm(2, 2000)}`, { rule: 'capacity', path: 'vms[1].host', line: L + 3 });
   assert.match(m.message, /3000 MB/);
+  // A host's migration endpoint (tenant xsite) is infrastructure: a full host still has one.
+  const full = yaml.concat('  - name: xsite\n    vns: [{ name: migration, subnet: 100.64.0.0/16 }]\n');
+  const ep = `  - { name: h1-mig, tenant: xsite, vn: migration, host: h1, ip: 100.64.0.1 }\n`;
+  assert.equal(parseTopology(`${full}vms:\n${vm(1)}${vm(2, 1976)}${ep}`).vms.length, 3);
 });
 
 test('many errors are reported at once, in source order, with file:line:col in the message', () => {
