@@ -19,8 +19,8 @@ import type { MigrationTestbed, ProbeStream } from '../../src/scenario/migration
 import { startOvsTestbed } from '../../src/scenario/ovs-testbed';
 
 /**
- * The guests' dirty rate on OVS: the migrations running at once share the `netns` hypervisor's 24 MiB/s migration
- * bandwidth (8 MiB/s each with 3 at once), and a guest that dirties as fast as its share copies never converges.
+ * The guests' dirty rate on OVS: the migrations running at once share the `netns` hypervisor's 16 MiB/s pre-copy
+ * bandwidth (5.3 MiB/s each with 3 at once), and a guest that dirties as fast as its share copies never converges.
  */
 export const OVS_DIRTY_BYTES_PER_SEC = 2 * 1024 * 1024;
 

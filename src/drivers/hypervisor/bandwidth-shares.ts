@@ -28,6 +28,11 @@ export class BandwidthShares<K> {
     else this.entries.delete(key);
   }
 
+  /** Whether `key`'s VM is paused (as last set). */
+  isPaused(key: K): boolean {
+    return this.entries.get(key)?.paused === true;
+  }
+
   /** The streams running now. */
   keys(): K[] {
     return [...this.entries.keys()];

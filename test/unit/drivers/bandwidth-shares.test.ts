@@ -29,6 +29,7 @@ describe('BandwidthShares', () => {
     s.set('x', 1, 'other path');
     assert.equal(s.share('a', 600), 300);
     s.set('c', STOP_AND_COPY_WEIGHT, '', true);
+    assert.deepEqual([s.isPaused('a'), s.isPaused('c'), s.isPaused('unknown')], [false, true, false]);
     assert.deepEqual([s.share('a', 600), s.share('b', 600), s.share('c', 600), s.share('x', 600)], [0, 0, 600, 600]);
     s.set('d', STOP_AND_COPY_WEIGHT, '', true);
     assert.deepEqual([s.share('c', 600), s.share('d', 600)], [300, 300]);

@@ -57,16 +57,29 @@ export interface NetnsVmParams {
   /** Pre-copy rounds after which the VM is paused whatever is left; default 30. */
   maxRounds?: number;
   /**
-   * The migration network's bandwidth, bytes/s, shared by the copy streams running at once (writes are paced to
-   * each one's share); default 24 MiB/s. While a VM is paused (its stop-and-copy and switchover) its stream takes
-   * it all and the other migrations' pre-copy streams wait (BandwidthShares `pausedFirst`): a pause then has the
-   * switches and the 2 cores to itself (with the streams sharing by weight, a 3-at-once benchmark's switchover p95
-   * was 30-54 ms). The userspace Open vSwitch of the lab forwards about 30-45 MB/s host -> gateway -> gateway -> host on
-   * this machine, all hosts together: an unpaced stream filled its receive queues and dropped the probes of the
-   * migrating VM's peers (34 of 298 in one demo run), and so did three streams paced to 24 MiB/s each (33 of 23127
-   * in a 3-at-once benchmark run), as a vMotion network without its own bandwidth would.
+   * The migration network's bandwidth for pre-copy, bytes/s, shared by the copy streams running at once (writes are
+   * paced to each one's share); default 16 MiB/s. While a VM is paused (its stop-and-copy and switchover) its stream
+   * has `pausedBytesPerSec` and the other migrations' pre-copy streams wait (BandwidthShares `pausedFirst`): a pause
+   * then has the switches and the 2 cores to itself (with the streams sharing by weight, a 3-at-once benchmark's
+   * switchover p95 was 30-54 ms). The userspace Open vSwitch of the lab forwards about 30-45 MB/s host -> gateway ->
+   * gateway -> host on this machine, all hosts together, and each of its ports buffers a few ms of that: an unpaced
+   * stream dropped the probes of the migrating VM's peers (34 of 298 in one demo run), three streams paced to 24 MiB/s
+   * each 33 of 23127 in a 3-at-once benchmark run, 24 MiB/s shared by three 0-14 of ~40,000 per run; 16 MiB/s shared
+   * lost none in two runs (the probes share the switches' ports with the copy streams, as on a vMotion network
+   * without its own bandwidth).
    */
   copyBytesPerSec?: number;
+  /**
+   * The bandwidth a paused VM's stop-and-copy has (the pre-copy streams wait meanwhile), bytes/s; default 24 MiB/s or
+   * `copyBytesPerSec` when that is more. One stream at a time, for a few hundred ms: more than the pre-copy streams
+   * may take together for seconds.
+   */
+  pausedBytesPerSec?: number;
+}
+
+/** The stop-and-copy's bandwidth of `d` (NetnsVmParams.pausedBytesPerSec). */
+function pausedBudget(d: NetnsVmParams): number {
+  return d.pausedBytesPerSec ?? Math.max(d.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec, NETNS_DEFAULTS.pausedBytesPerSec);
 }
 
 /** Defaults of {@link NetnsVmParams} (memory aside). */
@@ -74,7 +87,8 @@ export const NETNS_DEFAULTS = Object.freeze({
   dirtyBytesPerSec: 8 * 1024 * 1024,
   downtimeLimitMs: 300,
   maxRounds: 30,
-  copyBytesPerSec: 24 * 1024 * 1024,
+  copyBytesPerSec: 16 * 1024 * 1024,
+  pausedBytesPerSec: 24 * 1024 * 1024,
 });
 
 export interface NetnsHypervisorOptions {
@@ -121,6 +135,7 @@ export class NetnsHypervisor implements Hypervisor {
       downtimeLimitMs: d.downtimeLimitMs ?? NETNS_DEFAULTS.downtimeLimitMs,
       maxRounds: d.maxRounds ?? NETNS_DEFAULTS.maxRounds,
       copyBytesPerSec: d.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec,
+      pausedBytesPerSec: pausedBudget(d),
     };
     if (!(Number.isFinite(params.memoryMB) && params.memoryMB >= 0)) {
       throw failed(`VM ${vm}: memoryMB ${params.memoryMB} invalid`, { vm, memoryMB: params.memoryMB });
@@ -242,7 +257,7 @@ export class NetnsHypervisor implements Hypervisor {
       paused = true;
       stopped = await this.freeze(v.namespace);
       this.share(stream, STOP_AND_COPY_WEIGHT, true);
-      progress({ phase: 'paused', round: rounds, bytesCopied: copied, remainingBytes: stopCopyBytes, copyBytesPerSec: params.copyBytesPerSec });
+      progress({ phase: 'paused', round: rounds, bytesCopied: copied, remainingBytes: stopCopyBytes, copyBytesPerSec: params.pausedBytesPerSec });
       let stopMs: number;
       try {
         stopMs = await stream.send(stopCopyBytes, true);
@@ -298,12 +313,14 @@ export class NetnsHypervisor implements Hypervisor {
 
   /**
    * Sets `stream`'s weight (0: it ended) and whether its VM is paused, and paces every running stream to its share
-   * of the bandwidth (NetnsVmParams.copyBytesPerSec).
+   * of the bandwidth (NetnsVmParams.copyBytesPerSec, .pausedBytesPerSec for a paused VM's).
    */
   private share(stream: CopyStream, weight: number, paused = false): void {
     this.streams.set(stream, weight, '', paused);
-    const budget = this.opts.defaults?.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec;
-    for (const s of this.streams.keys()) s.setRate(this.streams.share(s, budget));
+    const d = this.opts.defaults;
+    const budget = d?.copyBytesPerSec ?? NETNS_DEFAULTS.copyBytesPerSec;
+    const pausedRate = pausedBudget(d ?? {});
+    for (const s of this.streams.keys()) s.setRate(this.streams.share(s, this.streams.isPaused(s) ? pausedRate : budget));
   }
 
   /**

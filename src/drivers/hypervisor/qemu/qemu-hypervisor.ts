@@ -75,7 +75,7 @@ export interface QemuHypervisorOptions {
   maxBandwidth?: number;
   /**
    * Pace of a migration stream over the data plane (through the relay, ./migration-relay.ts), bytes/s; default
-   * 24 MiB/s, the `netns` hypervisor's migration bandwidth. QEMU's own `max-bandwidth` (32 MiB/s by default) comes
+   * 24 MiB/s (one stream; the `netns` hypervisor's stop-and-copy has as much). QEMU's own `max-bandwidth` (32 MiB/s by default) comes
    * in 100 ms bursts, and those overflowed the userspace switches' queues: 6 of 397 probes lost in one demo run.
    */
   routedBytesPerSec?: number;
