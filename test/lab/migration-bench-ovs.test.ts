@@ -33,7 +33,8 @@ describe('xsite bench migration on Open vSwitch', { skip, timeout: 400_000 }, ()
     assert.deepEqual(r.switchovers, { precomputed: 50, computedInPause: 0 });
     assert.equal(r.probes.streams, 4);
     assert.ok(r.probes.sent > 1000, `probes sent: ${r.probes.sent}`);
-    // Zero in most runs here, not all (one run lost 2 of 21,042; see the issue's note): more than 0.1 % is a regression.
+    // Zero in most runs here, not all (one of ~50,000 in some runs, a peer in the VM's old DC as that DC flips after
+    // the pause; see the issue's notes): more than 0.1 % is a regression.
     assert.ok(r.probes.lost <= r.probes.sent * 0.001, `probes lost: ${r.probes.lost}/${r.probes.sent}`);
   });
 });
