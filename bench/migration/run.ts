@@ -56,6 +56,12 @@ export interface MigrationBenchResult {
     /** Where each lost probe (the first 50 per stream, where the data plane can tell) fell: `lostAt`. */
     lostAt?: string[];
   };
+  /**
+   * The local controllers' counters over every DC, for where a probe went: frames they held during pauses and set-ups
+   * and sent on / dropped (dropped includes a closed copy stream's last segments arriving from the WAN after its tuple
+   * was released), packet-ins they ignored, cross-site flows they set up (and failed to).
+   */
+  controllers: { migrationHeld: number; heldReleased: number; heldDropped: number; packetInsIgnored: number; crossSiteOpened: number; crossSiteOpenFailed: number; wanForwarded: number };
   /** leakedFrames: frames across VNs (emulator; null on OVS); leftovers: lab namespaces, links, processes left (OVS; null on the emulator). */
   audit: { leakedFlows: number; leakedTuples: number; mismatches: number; activeMigrations: number; leakedFrames: number | null; leftovers: number | null };
   ms: number;
@@ -206,6 +212,8 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
       dcs: [...ctl.locals.keys()],
     });
     const completed = done.filter((m) => m.state === 'completed');
+    const controllers = { migrationHeld: 0, heldReleased: 0, heldDropped: 0, packetInsIgnored: 0, crossSiteOpened: 0, crossSiteOpenFailed: 0, wanForwarded: 0 };
+    for (const lc of ctl.locals.values()) for (const k of Object.keys(controllers) as (keyof typeof controllers)[]) controllers[k] += lc.counters[k];
     const activeMigrations = (await ctl.migrations.list({ active: true })).length;
     const leakedFrames = tb.leakedFrames() ?? null;
     closed = true;
@@ -233,6 +241,7 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
         max: pct(completed.map((m) => m.result!.hypervisorDowntimeMs), 100),
       },
       probes: { streams: nStreams, intervalMs: 10, sent, lost, maxGapMs: Math.round(maxGap * 10) / 10, ...(lostAt.length > 0 ? { lostAt } : {}) },
+      controllers,
       audit: {
         leakedFlows: a.leakedFlows,
         leakedTuples: a.leakedTuples,
