@@ -77,7 +77,8 @@ const pct = (xs: number[], p: number) => {
 function phaseAt(m: MigrationRecord, t: number, marks: ReadonlyMap<string, Record<string, number>>): string | undefined {
   for (const [name, p] of [['pre-migration', m.phases.preMigration], ['migration', m.phases.migration], ['post-migration', m.phases.postMigration]] as const) {
     if (p !== undefined && t >= p.startedAt && t <= (p.endedAt ?? Infinity)) {
-      // Relative to the moments the bench saw (the VM paused, the switchover began, the VM resumed).
+      // Relative to the moments the bench saw (the VM paused, the switchover began, the VM resumed, the source DC
+      // switched over).
       const rel = Object.entries(marks.get(m.id) ?? {}).map(([k, at]) => `${k} ${t - at >= 0 ? '+' : ''}${Math.round(t - at)} ms`);
       return `${name} +${Math.round(t - p.startedAt)} ms${rel.length > 0 ? ` (${rel.join(', ')})` : ''}`;
     }
@@ -128,12 +129,14 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
   const ctl = tb.ctl;
   const streams: ProbeStream[] = [];
   const done: MigrationRecord[] = [];
-  // When each migration's VM paused, its switchover began and the VM resumed (to place lost probes).
+  // When each migration's VM paused, its switchover began, the VM resumed and its source DC switched over (to place
+  // lost probes).
   const marks = new Map<string, Record<string, number>>();
   const mark = (id: string, what: string) => marks.set(id, { ...(marks.get(id) ?? {}), [what]: Date.now() });
   ctl.migrations.on('state', (r: MigrationRecord) => {
     if (r.state === 'switchover') mark(r.id, 'switchover');
   });
+  ctl.migrations.on('source-switched', (r: MigrationRecord) => mark(r.id, 'source switched'));
   ctl.migrations.on('progress', (r: MigrationRecord) => {
     if ((r.progress?.phase === 'paused' || r.progress?.phase === 'resumed') && marks.get(r.id)?.[r.progress.phase] === undefined) mark(r.id, r.progress.phase);
   });

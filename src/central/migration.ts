@@ -92,7 +92,10 @@ export interface MigrationServiceOptions {
   jobTimeoutMs?: number;
 }
 
-/** Events: `state` (MigrationRecord) at every state change, `progress` (MigrationRecord) on copy progress. */
+/**
+ * Events: `state` (MigrationRecord) at every state change, `progress` (MigrationRecord) on copy progress,
+ * `source-switched` (MigrationRecord) when the source DC of a move to another DC switched over after the pause.
+ */
 export class MigrationService extends EventEmitter {
   private readonly now: () => number;
   private readonly running = new Map<string, Promise<MigrationRecord>>();
@@ -265,6 +268,7 @@ export class MigrationService extends EventEmitter {
             if (rec.fromDc !== rec.toDc) {
               await new Promise((r) => setTimeout(r, this.wanGraceMs()));
               mods += (await this.pushSwitchover(rec, 'after')).flowMods;
+              this.emit('source-switched', rec);
               held += await this.release(rec, true);
             }
             return { framesHeld: held, flowMods: mods };

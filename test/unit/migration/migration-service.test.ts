@@ -118,8 +118,13 @@ describe('migrations on the emulator (sim hypervisor)', () => {
     ctl.crossSite.stageMove = async (...args) => (staged = await stageMove(...args));
     const counted = () => new Map([...ctl.locals].map(([dc, lc]) => [dc, [lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed, lc.counters.switchoversCorrected]]));
     const before = counted();
+    const switched: string[] = [];
+    const onSwitched = (r: { id: string; state: string }) => switched.push(`${r.id} ${r.state}`);
+    ctl.migrations.on('source-switched', onSwitched);
     const rec = await ctl.migrations.request({ vm: 'acme-web1', destinationHost: 'dc2-h2' });
     const done = await ctl.migrations.wait(rec.id);
+    ctl.migrations.off('source-switched', onSwitched);
+    assert.deepEqual(switched, [`${rec.id} post-migration`], 'the source DC switched over once, after the pause');
     ctl.crossSite.stageMove = stageMove;
     // Central predicted the pause's switchover exactly: every DC that switched over in the pause committed the
     // bundles it had opened ahead, as the pause began, and its switchover job brought exactly what was expected; the
