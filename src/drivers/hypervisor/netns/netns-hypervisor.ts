@@ -8,7 +8,8 @@
  *  2. Pre-copy: the rounds of {@link planPrecopy} (the VM's memory, its dirty rate, the copy rate cap, RTT 0, the
  *     downtime limit) are sent as a real byte stream over TCP (./copy-stream.ts), paced to this migration's share of
  *     the migration bandwidth (`copyBytesPerSec`, shared by the migrations running at once; while a VM is paused
- *     its stop-and-copy has it alone); each next round is what the guest dirtied during the last one at its measured duration: with
+ *     its stop-and-copy has `pausedBytesPerSec` alone); each next round is what the guest dirtied during the last one
+ *     at its measured duration: with
  *     the route central gave (`req.copy`) from the source host's migration endpoint namespace to the destination
  *     host's, across the OVS data plane (host -> gateway -> gateway -> host, through the copy flow's NAT tuple);
  *     without one on 127.0.0.1. Each round's real duration is measured and reported (progress 'precopy', measured
@@ -65,8 +66,8 @@ export interface NetnsVmParams {
    * gateway -> host on this machine, all hosts together, and each of its ports buffers a few ms of that: an unpaced
    * stream dropped the probes of the migrating VM's peers (34 of 298 in one demo run), three streams paced to 24 MiB/s
    * each 33 of 23127 in a 3-at-once benchmark run, 24 MiB/s shared by three 0-14 of ~40,000 per run; 16 MiB/s shared
-   * lost none in two runs (the probes share the switches' ports with the copy streams, as on a vMotion network
-   * without its own bandwidth).
+   * lost 2 of ~340,000 in seven runs (the probes share the switches' ports with the copy streams, as on a vMotion
+   * network without its own bandwidth).
    */
   copyBytesPerSec?: number;
   /**
