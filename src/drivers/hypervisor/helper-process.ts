@@ -11,6 +11,18 @@ import { XsiteError } from '../../core/errors';
 /** Niceness of the helper processes (bulk copies: lower priority than the controllers and the switches). */
 export const HELPER_NICE = 10;
 
+/**
+ * The start of every helper script (prepended by {@link HelperProcess}): `out(line)` to stdout, `fail(e)` prints
+ * `error TEXT` and exits, `CHUNK` (16 KiB, the unit paced writes go out in) and `refill(credit, ms, rate)`, a token
+ * bucket's credit after `ms` at `rate` bytes/s (at most 4 chunks or 5 ms of `rate`, whichever is more).
+ */
+const PRELUDE = `
+const out = (l) => process.stdout.write(l + '\\n');
+const fail = (e) => { out('error ' + (e && e.message || e)); process.exit(1); };
+const CHUNK = 16 * 1024;
+const refill = (credit, ms, rate) => Math.min(credit + (ms * rate) / 1000, Math.max(4 * CHUNK, rate / 200));
+`;
+
 /** Thrown by a wait that honours the signal when the signal fired. */
 export class StreamAborted extends Error {}
 
@@ -24,8 +36,8 @@ export class HelperProcess {
   broken: Error | undefined;
 
   /**
-   * Runs `script` with node (`node -e script ...args`), in network namespace `netns` when given; `what` names it in
-   * errors. `signal` ends a wait in {@link next} when asked to honour it.
+   * Runs `script` (after the {@link PRELUDE}) with node (`node -e script ...args`), in network namespace `netns` when
+   * given; `what` names it in errors. `signal` ends a wait in {@link next} when asked to honour it.
    */
   constructor(
     private readonly what: string,
@@ -34,7 +46,7 @@ export class HelperProcess {
     netns: string | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {
-    const argv = [process.execPath, '-e', script, ...args];
+    const argv = [process.execPath, '-e', PRELUDE + script, ...args];
     const child = netns !== undefined ? spawn('ip', ['netns', 'exec', netns, ...argv], { stdio: ['pipe', 'pipe', 'ignore'] }) : spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = child;
     // The bulk copy yields the CPU to the switches and the controllers: on a busy host, another VM's switchover must

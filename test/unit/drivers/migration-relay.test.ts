@@ -9,17 +9,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { describe, test } from 'node:test';
 import { MigrationRelay } from '../../../src/drivers/hypervisor/qemu/migration-relay';
+import { freePort } from '../../../src/scenario/controller-processes';
 
 const KiB = 1024;
-
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const pathOf = (uri: string) => uri.replace(/^unix:/, '');
 

@@ -26,10 +26,7 @@ export { StreamAborted };
 const HELPER = `
 const net = require('net');
 const [mode, ...args] = process.argv.slice(1);
-const CHUNK = 16 * 1024;
 const FILLER = Buffer.alloc(CHUNK, 0xa5);
-const out = (l) => process.stdout.write(l + '\\n');
-const fail = (e) => { out('error ' + (e && e.message || e)); process.exit(1); };
 // A nap that a \`rate\` command cuts short (a held or slow stream speeds up at once).
 let wake = () => undefined;
 const nap = (ms) => new Promise((r) => { const t = setTimeout(r, ms); wake = () => { clearTimeout(t); r(); }; });
@@ -59,7 +56,7 @@ const sendOver = (tx, initialRate) => {
     let here = 0, credit = CHUNK, last = t0;
     while (here < bytes) {
       const now = performance.now();
-      credit = Math.min(credit + ((now - last) * rate) / 1000, Math.max(4 * CHUNK, rate / 200));
+      credit = refill(credit, now - last, rate);
       last = now;
       if (rate === 0) { await nap(1000); continue; }
       if (credit < CHUNK) { await nap(Math.max(1, Math.ceil(((CHUNK - credit) * 1000) / rate))); continue; }

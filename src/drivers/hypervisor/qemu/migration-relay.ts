@@ -22,9 +22,6 @@ import type { CopyStreamRoute } from '../lab-copy-route';
 const RELAY = `
 const net = require('net');
 const [mode, ...args] = process.argv.slice(1);
-const out = (l) => process.stdout.write(l + '\\n');
-const fail = (e) => { out('error ' + (e && e.message || e)); process.exit(1); };
-const CHUNK = 16 * 1024;
 // Copies src to dst in chunks of at most CHUNK bytes, paced to \`rate\` bytes/s by a token bucket (QEMU's own
 // \`max-bandwidth\` sends a tenth of it per 100 ms as one burst, which overflowed the userspace switches' queues);
 // src is paused while a few chunks wait.
@@ -35,7 +32,7 @@ const paced = (src, dst, rate) => {
     waiting = false;
     while (queued > 0) {
       const now = performance.now();
-      credit = Math.min(credit + ((now - last) * rate) / 1000, Math.max(4 * CHUNK, rate / 200));
+      credit = refill(credit, now - last, rate);
       last = now;
       const n = Math.min(CHUNK, queued);
       if (credit < n) { waiting = true; setTimeout(pump, Math.max(1, Math.ceil(((n - credit) * 1000) / rate))); return; }
