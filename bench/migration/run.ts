@@ -137,6 +137,9 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
     if (r.state === 'switchover') mark(r.id, 'switchover');
   });
   ctl.migrations.on('source-switched', (r: MigrationRecord) => mark(r.id, 'source switched'));
+  // The packet-ins the controllers dropped, to tell a lost probe the controllers dropped from one the datapath did.
+  const ignored: { t: number; dc: string; reason: string; what: string }[] = [];
+  for (const [dc, lc] of ctl.locals) lc.on('ignored', (reason: string, what: string) => ignored.length < 10_000 && ignored.push({ t: Date.now(), dc, reason, what }));
   ctl.migrations.on('progress', (r: MigrationRecord) => {
     if ((r.progress?.phase === 'paused' || r.progress?.phase === 'resumed') && marks.get(r.id)?.[r.progress.phase] === undefined) mark(r.id, r.progress.phase);
   });
@@ -206,9 +209,15 @@ export async function runMigrationBench(o: MigrationBenchOptions = {}): Promise<
       lost += pr.lost;
       maxGap = Math.max(maxGap, pr.maxGapMs);
       const [vm, peer] = MOVERS[i]!;
-      for (const t of pr.lostSentAt ?? []) lostAt.push(`${peer} -> ${vm}: ${whereInMigrations(done, vm, t, marks)}`);
+      for (const t of pr.lostSentAt ?? []) {
+        const near = ignored.filter((g) => g.t >= t - 5 && g.t <= t + 100).map((g) => `${g.dc} +${g.t - t} ms ${g.reason} (${g.what})`);
+        lostAt.push(`${peer} -> ${vm}: ${whereInMigrations(done, vm, t, marks)}${near.length > 0 ? `; controllers dropped: ${near.join('; ')}` : ''}`);
+      }
     }
     for (const l of lostAt) log(`lost probe ${l}`);
+    const byReason = new Map<string, number>();
+    for (const g of ignored) byReason.set(`${g.dc}: ${g.reason}`, (byReason.get(`${g.dc}: ${g.reason}`) ?? 0) + 1);
+    for (const [r, n] of byReason) log(`controllers dropped ${n} packet-in(s), ${r}`);
     const a = await runAudit({
       store: ctl.store,
       channel: { connectedDcs: () => [...ctl.locals.keys()], request: async (dc: string) => auditLocal(ctl.locals.get(dc)!) } as never,

@@ -9,7 +9,7 @@
 import { EventEmitter } from 'node:events';
 import { OFP_NO_BUFFER, OFPP, OFPRR } from '../codec/openflow/constants';
 import type { Action, MessageOf } from '../codec/openflow/types';
-import { IPPROTO, tryParsePacket } from '../codec/packet';
+import { IPPROTO, type Packet, tryParsePacket } from '../codec/packet';
 import type { FlowOpenRequest, FlowReopenRequest } from '../central/cross-site-protocol';
 import { type CrossSiteFlow, crossSiteFlowId } from '../model/cross-site-flow';
 import { cookieLocal, cookieManager, makeCookie, XSITE_MANAGERS } from '../pipeline/cookie';
@@ -750,6 +750,19 @@ export class LocalController extends EventEmitter implements ControllerApp {
     }
   }
 
+  /**
+   * A packet-in this controller drops: counted, and emitted as `ignored` (reason, a one-line summary of the packet)
+   * so a lost probe can be told from what the controllers dropped around it.
+   */
+  private ignore(reason: string, pkt: Packet | undefined): void {
+    this.counters.packetInsIgnored++;
+    if (this.listenerCount('ignored') === 0) return;
+    const ip = pkt?.ipv4;
+    const l4 = pkt?.tcp ?? pkt?.udp;
+    const what = ip === undefined ? (pkt !== undefined ? `${pkt.eth.src} > ${pkt.eth.dst}` : 'unparsable') : `${ip.protocol === IPPROTO.ICMP ? 'icmp' : ip.protocol === IPPROTO.TCP ? 'tcp' : ip.protocol === IPPROTO.UDP ? 'udp' : `ip ${ip.protocol}`} ${ip.src}${l4 !== undefined ? `:${l4.srcPort}` : ''} > ${ip.dst}${l4 !== undefined ? `:${l4.dstPort}` : ''}`;
+    this.emit('ignored', reason, what);
+  }
+
   onPacketIn(conn: SwitchConnection, msg: MessageOf<'packet_in'>): void {
     this.counters.packetIns++;
     const sw = this.model.switchByDpid(conn.datapathId);
@@ -767,7 +780,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const vm = sw !== undefined && inPort !== undefined ? this.model.vmAt(sw.name, inPort) : undefined;
     const parsed = tryParsePacket(msg.data);
     if (vm === undefined || !parsed.ok || parsed.packet.eth.src !== vm.mac || parsed.packet.arp === undefined) {
-      this.counters.packetInsIgnored++;
+      this.ignore('not an ARP request of a VM of this switch', parsed.ok ? parsed.packet : undefined);
       return;
     }
     const decision: ArpDecision = explainArp(this.model, this.model.vnOf(vm).id, parsed.packet, this.gatewayMac);
@@ -851,7 +864,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const inPort = inPortTlv !== undefined && inPortTlv.field !== 'raw' ? Number(inPortTlv.value) : undefined;
     const parsed = tryParsePacket(msg.data);
     if (inPort === undefined || !parsed.ok) {
-      this.counters.packetInsIgnored++;
+      this.ignore('WAN packet without in_port or unparsable', undefined);
       return;
     }
     const forward = (): boolean => {
@@ -873,13 +886,13 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const l4 = pkt.tcp ?? pkt.udp;
     const ports = proto === 'icmp' ? (pkt.vlans[0] !== undefined ? [pkt.vlans[0].vid] : []) : l4 !== undefined ? [l4.srcPort, l4.dstPort] : [];
     if (port?.reopen === undefined || proto === undefined || pkt.ipv4 === undefined || ports.length === 0) {
-      this.counters.packetInsIgnored++;
+      this.ignore('WAN packet of no NAT flow, not reopenable', pkt);
       return;
     }
     const key = `${proto}|${pkt.ipv4.src}|${pkt.ipv4.dst}|${ports.join('/')}`;
     const now = Date.now();
     if ((this.unknownTuples.get(key) ?? 0) > now) {
-      this.counters.packetInsIgnored++;
+      this.ignore('WAN packet of a tuple central did not know a moment ago', pkt);
       return;
     }
     const waiting = this.heldWan.get(key);
@@ -923,7 +936,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const parsed = tryParsePacket(msg.data);
     const port = this.opts.crossSite;
     if (!parsed.ok || parsed.packet.ipv4 === undefined || port === undefined) {
-      this.counters.packetInsIgnored++;
+      this.ignore('first packet unparsable or without a cross-site port', parsed.ok ? parsed.packet : undefined);
       return;
     }
     const pkt = parsed.packet;
@@ -957,7 +970,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
       src.tenant !== dst.tenant ||
       src.vn !== dst.vn
     ) {
-      this.counters.packetInsIgnored++;
+      this.ignore(
+        src === undefined || dst === undefined ? 'first packet between unknown MACs' : dst.dc === this.model.dc ? 'first packet to a VM of this DC not reachable from here' : src.dc !== this.model.dc ? 'first packet from a VM of another DC' : 'first packet not a cross-site flow of one VN',
+        pkt,
+      );
       return;
     }
     const srcRef = { ip: src.ip, ...(l4 !== undefined && protocol !== 'icmp' ? { port: l4.srcPort } : {}) };
