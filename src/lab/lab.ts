@@ -30,6 +30,7 @@ import { startRelay } from './controller-relay';
 import { run, sleep, type RunOptions, type RunResult } from './exec';
 import { HOST_IFACE, hostNamespace, hostPortName, labRoot, linkPortNames, newPrefix, PREFIX_RE, switchNamespace } from './names';
 import { killAndWait, OvsDaemon } from './ovs-daemon';
+import { deepenPortQueues, PORT_QUEUE_BYTES, type PortQueueReport } from './port-queues';
 import { readState, writeState, type LabResource, type LabState } from './state';
 import { teardown, listNamespaces, type TeardownReport } from './teardown';
 import { toValidTopology, type Host, type Topology, type ValidTopology } from './topology';
@@ -193,6 +194,14 @@ export class Lab {
    */
   static async down(dir: string): Promise<TeardownReport> {
     return teardown(dir);
+  }
+
+  /**
+   * Gives every port of the lab's datapath a receive queue of {@link PORT_QUEUE_BYTES} (./port-queues.ts); `Lab.up`
+   * does it for the ports it creates, call it again after adding ports. Throws `LAB_PORT_QUEUES_FAILED`.
+   */
+  deepenPortQueues(): Promise<PortQueueReport> {
+    return deepenPortQueues(vswitchdPidOf(this.ovs));
   }
 
   /** Tears this lab down (also stopping processes started with {@link spawn}). Idempotent. */
@@ -400,6 +409,13 @@ async function freshPrefix(root: string): Promise<string> {
   throw new XsiteError('LAB_BAD_DIR', 'could not find a free lab prefix');
 }
 
+/** The PID of the lab's ovs-vswitchd; `LAB_PORT_QUEUES_FAILED` when it does not run. */
+function vswitchdPidOf(ovs: OvsDaemon): number {
+  const pid = ovs.pids().vswitchd;
+  if (pid === undefined) throw new XsiteError('LAB_PORT_QUEUES_FAILED', `no ovs-vswitchd of ours runs in ${ovs.paths.dir}`, { dir: ovs.paths.dir });
+  return pid;
+}
+
 function tail(file: string, lines: number): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -546,6 +562,9 @@ async function build(topo: ValidTopology, state: LabState, record: (r: LabResour
       else if (row?.[1] !== p.ofport) problems.push(`${p.name}: ofport ${JSON.stringify(row?.[1])}, wanted ${p.ofport}`);
     }
     if (problems.length > 0) throw new XsiteError('LAB_BUILD_FAILED', `ports not set up as requested: ${problems.join('; ')}`, { problems });
+    // Queues of a switch port's depth instead of the kernel's 208 KiB socket default (./port-queues.ts).
+    const q = await deepenPortQueues(vswitchdPidOf(ovs));
+    log(`port queues: ${q.deepened} of ${q.sockets} ports at ${PORT_QUEUE_BYTES >> 20} MiB`);
   }
   log(`hosts: ${topo.hosts.map((h) => h.name).join(', ')}; links: ${linkPorts.length}`);
 }
