@@ -26,6 +26,9 @@
  *   only checks that it brings the same (else it reconciles the difference). Result: `{ flowMods, committed }`.
  * - `migration.abort { migrationId, vm }` (source and destination): the migration was abandoned; no arrival, no hold,
  *   held frames go on to the VM where it still is.
+ * - `migration.settle { migrationId, vm }` (the source DC of a move to another DC, a while after the migration ended):
+ *   the returns its switchover installed for frames still on their way to the VM's old place go
+ *   (src/local/managers/migration-departure.ts). Result: `{ flowMods }`.
  */
 import { isCrossSiteFlow, type CrossSiteFlow } from '../model/cross-site-flow';
 import type { SyncVm } from './local-sync';
@@ -38,6 +41,7 @@ export const MIGRATION_RELEASE_JOB = 'migration.release';
 export const MIGRATION_STAGE_JOB = 'migration.stage';
 export const MIGRATION_PRECOMPUTE_JOB = 'migration.precompute';
 export const MIGRATION_COMMIT_JOB = 'migration.commit';
+export const MIGRATION_SETTLE_JOB = 'migration.settle';
 
 /** A VM at a given place, as the destination DC must know it. */
 export interface PreparedVm {

@@ -22,7 +22,8 @@
  *  post-migration  from the moment the hypervisor reports the VM running at the destination: the destination delivers
  *                  what it held; the source flips once frames already on the WAN to it landed and hands those over;
  *                  the copy stream is closed (its tuple and NAT flows released) with the unused reservations; figures
- *                  recorded.
+ *                  recorded. A second later the source drops the returns its switchover installed for frames still on
+ *                  their way to the old place (`migration.settle`, src/local/managers/migration-departure.ts).
  *
  * Migrations overlap, but one at a time goes from its hold to its release (the network section), and while one goes
  * from its precompute to the end of its switchover the others do not open their copy streams or prepare their
@@ -63,6 +64,7 @@ import {
   MIGRATION_STAGE_JOB,
   MIGRATION_PRECOMPUTE_JOB,
   MIGRATION_COMMIT_JOB,
+  MIGRATION_SETTLE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
   type PreparedVm,
@@ -90,6 +92,8 @@ export interface MigrationServiceOptions {
   now?: () => number;
   /** How long a DC may take to confirm a migration job (ms); default 10 s. */
   jobTimeoutMs?: number;
+  /** How long after a move to another DC its source DC keeps the departure returns (ms); default DEPARTURE_SETTLE_MS. */
+  departureSettleMs?: number;
 }
 
 /**
@@ -110,6 +114,8 @@ export class MigrationService extends EventEmitter {
   /** Other migrations' network changes wait while a migration pauses (./pause-gate.ts). */
   private readonly pauseGate = new PauseGate();
   private readonly copyPortSeq = { from: 0, to: 0 };
+  /** Departure settles scheduled and not sent yet (settleLater). */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly o: MigrationServiceOptions) {
     super();
@@ -201,6 +207,7 @@ export class MigrationService extends EventEmitter {
         await this.release(rec).catch(() => undefined);
         await this.releaseStaged(rec).catch(() => undefined);
         await this.releaseCopyTuple(rec).catch(() => undefined);
+        this.settleLater(rec);
         out.push(await this.finish(rec, 'completed', { code: 'MIGRATION_RECOVERED', message: 'completed after a central restart' }));
       } else {
         out.push(await this.rollback(rec, new XsiteError('MIGRATION_INTERRUPTED', 'central restarted during the migration; rolled back')));
@@ -347,7 +354,9 @@ export class MigrationService extends EventEmitter {
         ...(precomputed !== undefined ? { precomputed } : {}),
       };
       rec.phases.postMigration!.endedAt = this.now();
-      return await this.finish(rec, 'completed');
+      const completed = await this.finish(rec, 'completed');
+      this.settleLater(rec);
+      return completed;
     } catch (e) {
       if (isSwitched()) {
         // The directory moved: finish forward so that every DC agrees with it.
@@ -355,6 +364,7 @@ export class MigrationService extends EventEmitter {
         await this.release(rec).catch(() => undefined);
         await this.releaseCopyTuple(rec).catch(() => undefined);
         await this.releaseStaged(rec).catch(() => undefined);
+        this.settleLater(rec);
         return this.finish(rec, 'completed', errorOf(e));
       }
       return this.rollback(rec, e);
@@ -449,6 +459,32 @@ export class MigrationService extends EventEmitter {
   /** The DCs that switch over in the pause: the VM's VN's, the destination's, not the source's (when it is another). */
   private async pauseDcs(rec: MigrationRecord): Promise<string[]> {
     return (await this.switchoverDcs(rec)).filter((d) => !(rec.fromDc !== rec.toDc && d === rec.fromDc));
+  }
+
+  /**
+   * A while after a move to another DC ended, has the source DC drop the returns its switchover installed for frames
+   * still on their way to the VM's old place (`migration.settle`, src/local/managers/migration-departure.ts); like
+   * any network change it waits while another migration pauses (./pause-gate.ts). Resolves when it was sent (tests
+   * and the benchmark wait for {@link settled}).
+   */
+  private settleLater(rec: MigrationRecord): void {
+    if (rec.fromDc === rec.toDc) return;
+    const settle = new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        void this.pauseGate
+          .change(() => this.job(rec.fromDc, MIGRATION_SETTLE_JOB, rec.id, { migrationId: rec.id, vm: rec.vm }))
+          .catch(() => undefined)
+          .finally(() => resolve());
+      }, this.o.departureSettleMs ?? DEPARTURE_SETTLE_MS);
+      t.unref();
+    });
+    this.settling.add(settle);
+    void settle.finally(() => this.settling.delete(settle));
+  }
+
+  /** Resolves once every departure settle scheduled so far was sent (see settleLater). */
+  async settled(): Promise<void> {
+    while (this.settling.size > 0) await Promise.all([...this.settling]);
   }
 
   /** Longest one-way WAN latency of the topology (frames still on their way to the source when the peers flipped). */
@@ -650,6 +686,13 @@ export class MigrationService extends EventEmitter {
     }
   }
 }
+
+/**
+ * How long the source DC of a move to another DC keeps its departure returns after the migration ended: frames that
+ * a switch's datapath still forwards with the old verdict (until its revalidators caught up, normally a few ms) are
+ * turned back meanwhile.
+ */
+export const DEPARTURE_SETTLE_MS = 1000;
 
 /** Wait between the hold taking effect and the pause (frames already sent to the VM land meanwhile). */
 export const HOLD_SETTLE_MS = 5;

@@ -114,6 +114,11 @@ export class DcModel {
      * gateway installs what does not touch live traffic (see managers/gateway-nat.ts).
      */
     readonly staged: readonly CrossSiteFlow[] = [],
+    /**
+     * VMs that left this DC for another one, where they were plugged in here (from the source DC's switchover until
+     * the migration settled): frames still on their way to the old place are turned back (managers/migration-departure.ts).
+     */
+    readonly departed: readonly DirectoryVm[] = [],
   ) {
     this.switches = switches;
     this.vns = vns;
@@ -157,19 +162,20 @@ export class DcModel {
 
   /** The same DC with another directory. */
   withVms(vms: readonly DirectoryVm[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding, this.settling, this.staged);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, [...vms], this.gateways, this.crossSite, this.incoming, this.holding, this.settling, this.staged, this.departed);
   }
 
   /** The same DC with another set of cross-site flows. */
   withCrossSite(flows: readonly CrossSiteFlow[]): DcModel {
-    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding, this.settling, this.staged);
+    return new DcModel(this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways, [...flows], this.incoming, this.holding, this.settling, this.staged, this.departed);
   }
 
-  /** The same DC with other migration state (VMs arriving, VMs whose frames are held, VMs settling, staged flows). */
-  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[]; settling?: readonly string[]; staged?: readonly CrossSiteFlow[] }): DcModel {
+  /** The same DC with other migration state (VMs arriving, held, settling or departed; staged flows). */
+  withMigrations(m: { incoming?: readonly DirectoryVm[]; holding?: readonly string[]; settling?: readonly string[]; staged?: readonly CrossSiteFlow[]; departed?: readonly DirectoryVm[] }): DcModel {
     return new DcModel(
       this.dc, this.encap, this.gatewayIp, this.switches as Map<string, DcSwitch>, this.vns as Map<string, DcVn>, this.nextHops, this.vms, this.gateways,
       this.crossSite, [...(m.incoming ?? this.incoming)], [...(m.holding ?? this.holding)], [...(m.settling ?? this.settling)], [...(m.staged ?? this.staged)],
+      [...(m.departed ?? this.departed)],
     );
   }
 

@@ -16,6 +16,7 @@ import {
   MIGRATION_STAGE_JOB,
   MIGRATION_PRECOMPUTE_JOB,
   MIGRATION_COMMIT_JOB,
+  MIGRATION_SETTLE_JOB,
   MIGRATION_SWITCHOVER_JOB,
   type MigrationSwitchoverResult,
 } from '../central/migration-protocol';
@@ -70,6 +71,9 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
     const handed = Array.isArray(raw) ? raw.filter((f): f is string => typeof f === 'string').map((f) => Buffer.from(f, 'base64')) : [];
     const settled = (b as unknown as { settled?: unknown }).settled !== false;
     return { framesHeld: await app.release(b.vm, handed, { settled }) };
+  }
+  if (job.type === MIGRATION_SETTLE_JOB && isMigrationVmJob(b)) {
+    return { flowMods: mods((await app.settleDeparture(b.vm)).values()) };
   }
   if (job.type === MIGRATION_ABORT_JOB && isMigrationVmJob(b)) {
     return { flowMods: mods((await app.abortMigration(b.vm)).values()) };

@@ -308,7 +308,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** A VM migrating into this DC will be plugged into `vm.switch` port `vm.port`: classify its frames there from now on. */
   private async prepareIncomingNow(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
-    this.model = this.model.withMigrations({ incoming: [...this.model.incoming.filter((v) => v.name !== vm.name), vm] });
+    this.model = this.model.withMigrations({
+      incoming: [...this.model.incoming.filter((v) => v.name !== vm.name), vm],
+      departed: this.model.departed.filter((v) => v.name !== vm.name),
+    });
     // The arrival guard on its new switch sends frames that come early to the controller, which holds them.
     if (!this.heldFrames.has(vm.name)) this.heldFrames.set(vm.name, []);
     return this.reconcileConnected();
@@ -410,10 +413,15 @@ export class LocalController extends EventEmitter implements ControllerApp {
     const settling = this.model.settling.filter((v) => v !== vm);
     if (arriving) settling.push(vm);
     const staged = [...this.stagedFor].filter(([v]) => v !== vm).flatMap(([, flows]) => flows);
-    const model = this.model
-      .withVms(vms)
+    const moved = this.model.withVms(vms);
+    // A VM that leaves this DC, while VMs of its VN stay here: frames they sent to its old place are turned back until
+    // the migration settled (managers/migration-departure.ts).
+    const was = this.model.localVms().find((v) => v.name === vm);
+    const leaves = was !== undefined && !moved.localVms().some((v) => v.name === vm) && moved.localVms().some((v) => v.tenant === was.tenant && v.vn === was.vn);
+    const departed = [...this.model.departed.filter((v) => v.name !== vm), ...(leaves ? [was] : [])];
+    const model = moved
       .withCrossSite(crossSite)
-      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling, staged });
+      .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling, staged, departed });
     return { model, arriving };
   }
 
@@ -538,6 +546,16 @@ export class LocalController extends EventEmitter implements ControllerApp {
     await this.reconcileConnected(this.anchorOf(vm));
     this.releaseHeld(vm);
     return n;
+  }
+
+  /**
+   * The migration of `vm`, which left this DC, has settled: the returns for frames still on their way to its old
+   * place go (managers/migration-departure.ts). Resolves with the reports by switch (none when it had none).
+   */
+  private async settleDepartureNow(vm: string): Promise<Map<string, ReconcileReport>> {
+    if (!this.model.departed.some((v) => v.name === vm)) return new Map();
+    this.model = this.model.withMigrations({ departed: this.model.departed.filter((v) => v.name !== vm) });
+    return this.reconcileConnected();
   }
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
@@ -701,6 +719,10 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   release(vm: string, handed: readonly Buffer[] = [], opts: { settled?: boolean } = {}): Promise<number> {
     return this.exclusive(() => this.releaseNow(vm, handed, opts.settled !== false));
+  }
+
+  settleDeparture(vm: string): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.settleDepartureNow(vm));
   }
 
   abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {

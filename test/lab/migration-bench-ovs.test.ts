@@ -1,7 +1,7 @@
 /**
  * `xsite bench migration --dataplane ovs`: 50 live migrations of VMs back and forth among the three DCs on real Open
  * vSwitch (`netns` hypervisor), three at once, ICMP probes every 10 ms to each migrating VM. Every migration
- * completes; the audit finds no leaked flow or tuple, no mismatch, no migration left active; once the lab is torn down
+ * completes, no probe is lost; the audit finds no leaked flow or tuple, no mismatch, no migration left active; once the lab is torn down
  * nothing of it is left (namespaces, links, processes). Needs root and openvswitch-switch.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +12,7 @@ import { labSkipReason } from '../support/lab-guard';
 const skip = labSkipReason();
 
 describe('xsite bench migration on Open vSwitch', { skip, timeout: 400_000 }, () => {
-  it('50 migrations, 3 at once: all completed, audit clean, no lab leftovers', async () => {
+  it('50 migrations, 3 at once: all completed, no probe lost, audit clean, no lab leftovers', async () => {
     const lines: string[] = [];
     const r = await runMigrationBench({ dataplane: 'ovs', count: 50, concurrency: 3, log: (l) => lines.push(l) });
     process.stderr.write(`# ${JSON.stringify(r)}\n`);
@@ -33,8 +33,8 @@ describe('xsite bench migration on Open vSwitch', { skip, timeout: 400_000 }, ()
     assert.deepEqual(r.switchovers, { precomputed: 50, computedInPause: 0 });
     assert.equal(r.probes.streams, 4);
     assert.ok(r.probes.sent > 1000, `probes sent: ${r.probes.sent}`);
-    // Zero in most runs here, not all (one of ~50,000 in some runs, a peer in the VM's old DC as that DC flips after
-    // the pause; see the issue's notes): more than 0.1 % is a regression.
-    assert.ok(r.probes.lost <= r.probes.sent * 0.001, `probes lost: ${r.probes.lost}/${r.probes.sent}`);
+    // None lost (the last ones were dropped by the kernel at a port's shallow queue while vswitchd was busy with flow
+    // changes, until the lab gave its ports deep queues: src/lab/port-queues.ts).
+    assert.equal(r.probes.lost, 0, `probes lost: ${r.probes.lost}/${r.probes.sent}\n${(r.probes.lostAt ?? []).join('\n')}`);
   });
 });

@@ -34,8 +34,11 @@ import { toInnerPort, vnMetadata, writeVn } from './vn-encap';
 
 const fb = new FlowBuilder(XSITE_PLAN, XSITE_MANAGERS.idOf('migration'));
 
-/** Offset in table l2's `specific` band: above the plain forwarding flows (offset 0), below the hold (override). */
-const ARRIVAL_OFFSET = 1;
+/**
+ * Offset in table l2's `specific` band: above the plain forwarding flows (offset 0), below the hold (override). The
+ * departure returns (./migration-departure.ts) use it too.
+ */
+export const ARRIVAL_OFFSET = 1;
 
 /** The arriving VMs of this DC with the switch they arrive at: incoming (not local yet) and settling ones. */
 function arrivals(model: DcModel): { vm: DirectoryVm; settling: boolean }[] {
@@ -93,7 +96,7 @@ export function migrationArrivalFlows(model: DcModel, switchName: string): FlowS
 }
 
 /** `mac` scheme: frames of `vm`'s VN from VMs plugged into `switchName`, sent back in on inner port `port`. */
-function acceptOwnReturned(model: DcModel, switchName: string, vm: DirectoryVm, port: number, flows: FlowSpec[]): void {
+export function acceptOwnReturned(model: DcModel, switchName: string, vm: DirectoryVm, port: number, flows: FlowSpec[]): void {
   if (model.encap !== 'mac') return;
   const vn = model.vnOf(vm);
   for (const own of model.localVms()) {

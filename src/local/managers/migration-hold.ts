@@ -11,6 +11,7 @@ import { XSITE_PLAN } from '../../pipeline/table-plan';
 import type { DcModel } from '../dc-model';
 import type { LocalManager } from './manager';
 import { migrationArrivalFlows } from './migration-arrival';
+import { migrationDepartureFlows } from './migration-departure';
 import { vnMetadata } from './vn-encap';
 
 const ID = XSITE_MANAGERS.idOf('migration');
@@ -37,5 +38,12 @@ export function migrationHoldFlows(model: DcModel, switchName: string): FlowSpec
   return flows;
 }
 
-/** The migration manager: the hold, and the arrival guards of VMs migrating in (./migration-arrival.ts). */
-export const migrationHoldManager: LocalManager = { name: 'migration', id: ID, flows: (m, s) => [...migrationHoldFlows(m, s), ...migrationArrivalFlows(m, s)] };
+/**
+ * The migration manager: the hold, the arrival guards of VMs migrating in (./migration-arrival.ts) and the departure
+ * returns of VMs that left (./migration-departure.ts).
+ */
+export const migrationHoldManager: LocalManager = {
+  name: 'migration',
+  id: ID,
+  flows: (m, s) => [...migrationHoldFlows(m, s), ...migrationArrivalFlows(m, s), ...migrationDepartureFlows(m, s)],
+};

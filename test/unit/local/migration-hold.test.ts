@@ -9,7 +9,8 @@ import { OFP_NO_BUFFER } from '../../../src/codec/openflow/constants';
 import { buildPacket } from '../../../src/codec/packet';
 import { XSITE_MANAGERS, makeCookie } from '../../../src/pipeline/cookie';
 import { XSITE_PLAN } from '../../../src/pipeline/table-plan';
-import { oneDc } from './dc-topology';
+import { directoryFromTopology } from '../../../src/local/dc-model';
+import { oneDc, twoDcsWithGateways } from './dc-topology';
 import { localOnEmulator } from './helpers';
 
 test('a held frame whose packet-in arrives after the hold ended goes on to the VM', async () => {
@@ -52,6 +53,34 @@ test('a held frame whose packet-in arrives after the hold ended goes on to the V
     await new Promise((r) => setTimeout(r, 30));
     assert.equal(a3.nic.counters.rxFrames, rx0 + 2, 'the late frame reached the VM');
     assert.equal(lc.counters.heldDropped, dropped);
+  } finally {
+    await close();
+  }
+});
+
+test('the source DC of a move to another DC turns back frames that still come the old way until the migration settled', async () => {
+  const topo = twoDcsWithGateways('mac');
+  const { net, lc, close } = await localOnEmulator(topo, 'dc1');
+  try {
+    const a1 = net.host('a1');
+    const a3 = net.host('a3');
+    await lc.hold('a1');
+    // The switchover of the source: a1 now runs in dc2.
+    const moved = directoryFromTopology(topo).map((v) => (v.name === 'a1' ? { ...v, dc: 'dc2', switch: 'dc2-h1-vs', port: 9 } : v));
+    await lc.switchover('a1', moved, []);
+    assert.deepEqual(lc.model.departed.map((v) => `${v.name}@${v.switch}`), ['a1@dc1-h1-vs']);
+    // a3's frame to a1 as a fabric switch that had not caught up with the switchover would send it: down to a1's old
+    // vswitch, whose new flows send a1's frames up the very port it came in on.
+    const uplink = lc.model.nextHop('dc1-h1-vs', 'dc1-tor')!;
+    const frame = buildPacket({ eth: { src: a3.mac, dst: a1.mac }, ipv4: { src: a3.ip, dst: a1.ip }, udp: { srcPort: 7000, dstPort: 7001 } });
+    const turned = net.traceFrom('dc1-h1-vs', uplink, frame);
+    assert.deepEqual(turned.hops.map((h) => h.switch), ['dc1-h1-vs', 'dc1-tor', 'dc1-gw-sw'], 'sent back up, then on towards the gateway');
+    // Settled: the return is gone (and the old vswitch drops such a frame, as OpenFlow drops an output to the input port).
+    await lc.settleDeparture('a1');
+    assert.deepEqual(lc.model.departed, []);
+    const after = net.traceFrom('dc1-h1-vs', uplink, frame);
+    assert.deepEqual(after.hops.map((h) => h.switch), ['dc1-h1-vs']);
+    assert.deepEqual(after.hops[0]!.result.outputs, []);
   } finally {
     await close();
   }

@@ -79,6 +79,8 @@ describe('migrations on the emulator (sim hypervisor)', () => {
     for (const r of rs) if (r.status === 'rejected') assert.ok(code('MIGRATION_IN_PROGRESS')(r.reason), String(r.reason));
     const done = await ctl.migrations.wait((won[0] as PromiseFulfilledResult<{ id: string }>).value.id);
     assert.equal(done.state, 'completed', JSON.stringify(done.error));
+    // acme-web1 stays in dc1: until the settle, dc1 turns back frames it sent to acme-web4's old place.
+    assert.deepEqual(ctl.locals.get('dc1')!.model.departed.map((v) => `${v.name}@${v.switch}`), ['acme-web4@dc1-h1-vs']);
   });
 
   test('a failure before the switchover rolls back: the VM stays, peers reach it, nothing is left', async () => {
@@ -155,6 +157,13 @@ describe('migrations on the emulator (sim hypervisor)', () => {
     assert.deepEqual((await ctl.migrations.list({ active: true })).map((m) => m.id), []);
     const a = await audit(ctl);
     assert.deepEqual([a.leakedFlows, a.leakedTuples, a.mismatches], [0, 0, 0], JSON.stringify(a.details));
+    // A while after the end, the source drops them (migration.settle); the audit is still clean.
+    const settles = ctl.jobs.get('migration.settle') ?? 0;
+    await ctl.migrations.settled();
+    assert.ok((ctl.jobs.get('migration.settle') ?? 0) - settles >= 1);
+    for (const lc of ctl.locals.values()) assert.deepEqual(lc.model.departed, []);
+    const b = await audit(ctl);
+    assert.deepEqual([b.leakedFlows, b.leakedTuples, b.mismatches], [0, 0, 0], JSON.stringify(b.details));
     assert.deepEqual(ctl.appErrors, []);
   });
 });
