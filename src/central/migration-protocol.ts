@@ -75,6 +75,15 @@ export interface MigrationSwitchoverJob {
   hold?: boolean;
 }
 
+/**
+ * Whether two switchover bodies bring a DC the same inputs, the flows' set-up generations aside (no flow depends on
+ * them): central's check that the switchover it precomputed is the one the pause brings.
+ */
+export function sameSwitchoverInputs(a: MigrationSwitchoverJob, b: MigrationSwitchoverJob): boolean {
+  const key = (j: MigrationSwitchoverJob) => JSON.stringify({ vm: j.vm, vms: j.vms, crossSite: j.crossSite.map(({ gen: _gen, ...f }) => f), hold: j.hold === true });
+  return key(a) === key(b);
+}
+
 /** What a local answers to `migration.switchover`. */
 export interface MigrationSwitchoverResult {
   flowMods: number;

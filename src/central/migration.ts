@@ -66,8 +66,10 @@ import {
   MIGRATION_COMMIT_JOB,
   MIGRATION_SETTLE_JOB,
   MIGRATION_SWITCHOVER_JOB,
+  type MigrationSwitchoverJob,
   type MigrationSwitchoverResult,
   type PreparedVm,
+  sameSwitchoverInputs,
 } from './migration-protocol';
 
 /** Who asks (the API's principal). */
@@ -110,6 +112,8 @@ export class MigrationService extends EventEmitter {
   private readonly staged = new Map<string, { tuples: Map<string, string>; dcs: string[]; flows: CrossSiteFlow[] }>();
   /** The DCs each migration's switchover was precomputed in (they discard it on rollback). */
   private readonly precomputedIn = new Map<string, string[]>();
+  /** What each migration's precompute told each DC its switchover would bring (by migration, then DC). */
+  private readonly predicted = new Map<string, Map<string, MigrationSwitchoverJob>>();
   private networkTail: Promise<void> = Promise.resolve();
   /** Other migrations' network changes wait while a migration pauses (./pause-gate.ts). */
   private readonly pauseGate = new PauseGate();
@@ -261,6 +265,8 @@ export class MigrationService extends EventEmitter {
       let flowMods = 0;
       let framesHeld = 0;
       let precomputed: boolean | undefined;
+      // The switchover jobs sent after the pause, when they only bring the DCs what they committed already.
+      let deferred: Promise<MigrationSwitchoverResult> | undefined;
       // Post-migration starts as soon as the VM runs at the destination (the hypervisor's `resumed` progress), while
       // the driver still tidies up the source: the destination delivers what it held at once; the source flips once
       // the frames that were on their way to it over the WAN arrived, and hands those over too.
@@ -270,8 +276,9 @@ export class MigrationService extends EventEmitter {
           network = (async () => {
             rec.phases.migration!.endedAt = this.now();
             rec = await this.transition(rec, 'post-migration', (r) => (r.phases.postMigration = { startedAt: this.now() }));
+            // The deferred switchover jobs reach each DC before the release.
+            let mods = deferred !== undefined ? (await deferred).flowMods : 0;
             let held = await this.release(rec, rec.fromDc === rec.toDc);
-            let mods = 0;
             if (rec.fromDc !== rec.toDc) {
               await new Promise((r) => setTimeout(r, this.wanGraceMs()));
               mods += (await this.pushSwitchover(rec, 'after')).flowMods;
@@ -329,10 +336,21 @@ export class MigrationService extends EventEmitter {
           // (precomputedIn: the pause's DCs as precompute() found them; no directory read in the pause.)
           const checkOnly = early.committed.length > 0 && (this.precomputedIn.get(rec.id) ?? []).every((d) => early.committed.includes(d));
           if (rec.fromDc !== rec.toDc) precomputed = checkOnly;
-          ({ flowMods } = await this.pushSwitchover(rec, 'pause', checkOnly));
-          flowMods += early.flowMods;
+          if (checkOnly && (await this.asPredicted(rec))) {
+            // Central would send every DC of the pause exactly what it predicted, and each committed that: the switches
+            // confirmed the new flows. The switchover jobs then only bring the DCs' models the actual inputs (the
+            // flows' set-up generations); they go out as the VM resumes, ahead of the release. Other migrations'
+            // changes wait for them (a DC whose model changed first would reconcile instead of only checking).
+            deferred = this.pushSwitchover(rec, 'pause', true);
+            deferred.catch(() => undefined);
+            flowMods = early.flowMods;
+          } else {
+            ({ flowMods } = await this.pushSwitchover(rec, 'pause', checkOnly));
+            flowMods += early.flowMods;
+          }
           switchoverMs = performance.now() - t0;
-          openGate?.();
+          if (deferred !== undefined) void deferred.finally(() => openGate?.()).catch(() => undefined);
+          else openGate?.();
         },
       });
       // Post-migration (started already if the hypervisor reported the VM running at the destination).
@@ -382,8 +400,7 @@ export class MigrationService extends EventEmitter {
   private async pushSwitchover(rec: MigrationRecord, part: 'pause' | 'after' | 'all', checkOnly = false): Promise<MigrationSwitchoverResult> {
     const dcs = await this.switchoverDcs(rec);
     const send = async (dc: string): Promise<MigrationSwitchoverResult> => {
-      const build = async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc });
-      const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, build);
+      const r = await this.job<MigrationSwitchoverResult>(dc, MIGRATION_SWITCHOVER_JOB, rec.id, () => this.switchoverBody(rec, dc));
       return { flowMods: typeof r?.flowMods === 'number' ? r.flowMods : 0, framesHeld: typeof r?.framesHeld === 'number' ? r.framesHeld : 0, ...(Array.isArray(r?.frames) ? { frames: r.frames } : {}) };
     };
     const total: MigrationSwitchoverResult = { flowMods: 0, framesHeld: 0, frames: [] };
@@ -403,6 +420,20 @@ export class MigrationService extends EventEmitter {
     if (part !== 'pause' && sourceLast) add(await send(rec.fromDc));
     this.handed.set(rec.id, [...(this.handed.get(rec.id) ?? []), ...total.frames!]);
     return total;
+  }
+
+  /** The `migration.switchover` DC `dc` gets for `rec`: its directory and cross-site flows as the store has them now. */
+  private async switchoverBody(rec: MigrationRecord, dc: string): Promise<MigrationSwitchoverJob> {
+    return { migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc), crossSite: await this.o.crossSite.flowsForDc(dc), hold: dc === rec.toDc };
+  }
+
+  /** Whether every DC `rec`'s switchover was precomputed in would get now what its precompute predicted. */
+  private async asPredicted(rec: MigrationRecord): Promise<boolean> {
+    const predicted = this.predicted.get(rec.id);
+    const dcs = this.precomputedIn.get(rec.id) ?? [];
+    if (predicted === undefined || dcs.length === 0 || !dcs.every((dc) => predicted.has(dc))) return false;
+    const now = await Promise.all(dcs.map((dc) => this.switchoverBody(rec, dc)));
+    return dcs.every((dc, i) => sameSwitchoverInputs(predicted.get(dc)!, now[i]!));
   }
 
   /** The DCs a switchover of `rec` goes to: those of the VM's VN, the source and the destination. */
@@ -430,10 +461,16 @@ export class MigrationService extends EventEmitter {
       return [...now, ...after].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     };
     this.precomputedIn.set(rec.id, dcs);
+    const predicted = new Map<string, MigrationSwitchoverJob>();
+    this.predicted.set(rec.id, predicted);
     const moved = { vm: rec.vm, host: rec.toHost, port: rec.toPort };
     await Promise.all(
       dcs.map((dc) =>
-        this.job(dc, MIGRATION_PRECOMPUTE_JOB, rec.id, async () => ({ migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc, moved), crossSite: await crossSite(dc), hold: dc === rec.toDc })),
+        this.job(dc, MIGRATION_PRECOMPUTE_JOB, rec.id, async () => {
+          const body: MigrationSwitchoverJob = { migrationId: rec.id, vm: rec.vm, vms: await vmsForDc(this.o.store, dc, moved), crossSite: await crossSite(dc), hold: dc === rec.toDc };
+          predicted.set(dc, body);
+          return body;
+        }),
       ),
     );
   }
@@ -611,6 +648,7 @@ export class MigrationService extends EventEmitter {
 
   private async finish(rec: MigrationRecord, state: 'completed' | 'rolled-back' | 'failed', error?: { code: string; message: string }): Promise<MigrationRecord> {
     this.precomputedIn.delete(rec.id);
+    this.predicted.delete(rec.id);
     return this.transition(rec, state, (r) => {
       if (error !== undefined && state !== 'completed') r.error = error;
       for (const p of Object.values(r.phases)) if (p !== undefined && p.endedAt === undefined) p.endedAt = this.now();

@@ -29,7 +29,7 @@ import { toInnerPort, toVmPort } from './managers/vn-encap';
 import { migrationHoldManager } from './managers/migration-hold';
 import { type LocalManager, managerChanges } from './managers/manager';
 import { type InstalledFlow, reconcile, reconcileAgainst, type ReconcileOptions, type ReconcileReport, snapshotOf } from './reconciler';
-import { planSwitch, PRECOMPUTED_TTL_MS, type PrecomputedSwitch, type PrecomputedSwitchover, switchoverInputs } from './precomputed-switchover';
+import { planSwitch, PRECOMPUTED_TTL_MS, type PrecomputedSwitch, type PrecomputedSwitchover, switchoverInputs, withFlowChange } from './precomputed-switchover';
 import { ONF_BF } from '../codec/openflow/constants';
 
 export interface LocalControllerOptions {
@@ -92,6 +92,8 @@ export interface LocalControllerCounters {
   switchoversNotPrecomputed: number;
   /** Switchovers committed ahead whose switchover job then brought other inputs than expected (reconciled). */
   switchoversCorrected: number;
+  /** Precomputed switchovers computed again because another cross-site flow changed before their pause. */
+  switchoversRecomputed: number;
 }
 
 /**
@@ -129,6 +131,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     switchoversPrecomputed: 0,
     switchoversNotPrecomputed: 0,
     switchoversCorrected: 0,
+    switchoversRecomputed: 0,
   };
   /** Packets from the WAN held per tuple while central sets their flow up again (`flow.reopen`). */
   private readonly heldWan = new Map<string, { inPort: number; data: Buffer }[]>();
@@ -263,7 +266,9 @@ export class LocalController extends EventEmitter implements ControllerApp {
     // A set-up of a flow whose NAT flows are still on the switch (e.g. put back by a resync) sends them again, so
     // their idle timeouts restart now rather than expire under the packets this set-up releases.
     const cookie = makeCookie(NAT_MANAGER, natCookie(flow.id));
-    return this.reconcileGateway(true, (f) => f.cookie === cookie);
+    const report = await this.reconcileGateway(true, (f) => f.cookie === cookie);
+    await this.rebasePrecomputed(flow.id, flow);
+    return report;
   }
 
   /** Removes a cross-site flow and its NAT flows from the gateway switch. */
@@ -271,7 +276,24 @@ export class LocalController extends EventEmitter implements ControllerApp {
     this.noteChange(flowId, undefined);
     this.model = this.model.withCrossSite(this.model.crossSite.filter((f) => f.id !== flowId));
     this.gone.delete(flowId);
-    return this.reconcileGateway(false);
+    const report = await this.reconcileGateway(false);
+    await this.rebasePrecomputed(flowId, undefined);
+    return report;
+  }
+
+  /**
+   * Cross-site flow `id` of other VMs was set up (`flow`) or closed while switchovers were precomputed here: the model
+   * and the gateway's flows changed under their bundles, and central's switchover will bring the change too. Each is
+   * computed again with it (precomputed-switchover.ts, withFlowChange), so that the pause still only commits.
+   */
+  private async rebasePrecomputed(id: string, flow: CrossSiteFlow | undefined): Promise<void> {
+    for (const [vm, pre] of [...this.precomputed]) {
+      if (pre.base === this.model) continue;
+      const crossSite = withFlowChange(vm, pre.args.crossSite, id, flow);
+      if (crossSite === undefined) continue;
+      this.counters.switchoversRecomputed++;
+      await this.precomputeNow(vm, pre.args.vms, crossSite, { holdUntilRelease: pre.args.keep });
+    }
   }
 
   private noteChange(id: string, flow: CrossSiteFlow | undefined): void {
@@ -433,7 +455,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private async precomputeNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<number> {
     this.dropPrecomputed(vm);
     const keep = opts.holdUntilRelease === true;
-    const pre: PrecomputedSwitchover = { base: this.model, inputs: switchoverInputs(vm, vms, crossSite, keep), switches: new Map() };
+    const pre: PrecomputedSwitchover = { base: this.model, inputs: switchoverInputs(vm, vms, crossSite, keep), args: { vms, crossSite, keep }, switches: new Map() };
     if (this.opts.mode === 'plain') return 0;
     const { model, arriving } = this.switchoverModel(vm, vms, crossSite, keep);
     pre.next = { model, arriving, keep };

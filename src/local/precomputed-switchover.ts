@@ -8,7 +8,9 @@
  * It holds only while nothing changed in between: the switchover must bring the same inputs (the flows' set-up
  * generations aside: no flow depends on them), find the DC's model it was computed from, and each switch still
  * holding what the bundle was computed against. Otherwise the switchover reconciles as usual and the bundles are
- * discarded. Pure: the local controller does the I/O.
+ * discarded. One change is expected and absorbed: a cross-site flow of other VMs set up or closed meanwhile (traffic
+ * does that at any time; central's switchover will bring it too): the DC computes the switchover again with it
+ * ({@link withFlowChange}). Pure: the local controller does the I/O.
  */
 import type { OpenBundle, SwitchConnection } from '../openflow/connection';
 import type { CrossSiteFlow } from '../model/cross-site-flow';
@@ -38,10 +40,23 @@ export interface PrecomputedSwitchover {
   base: DcModel;
   /** {@link switchoverInputs} of the switchover it expects. */
   inputs: string;
+  /** What it was computed for (to compute it again after a change of another cross-site flow). */
+  args: { vms: readonly DirectoryVm[]; crossSite: readonly CrossSiteFlow[]; keep: boolean };
   switches: Map<string, PrecomputedSwitch>;
   /** The model after the switchover as expected, and how it goes (for a commit ahead of the switchover job). */
   next?: { model: DcModel; arriving: boolean; keep: boolean };
   timer?: NodeJS.Timeout;
+}
+
+/**
+ * The cross-site flows a switchover precomputed with `crossSite` brings once flow `id` changed meanwhile (`flow`: set
+ * up or replaced; undefined: closed), in central's order (by id); undefined when the change is the migrating VM's own
+ * flow (its switchover sets those up anew, they are not part of what was precomputed).
+ */
+export function withFlowChange(vm: string, crossSite: readonly CrossSiteFlow[], id: string, flow: CrossSiteFlow | undefined): CrossSiteFlow[] | undefined {
+  const mine = (f: CrossSiteFlow | undefined) => f !== undefined && (f.a.vm === vm || f.b.vm === vm);
+  if (mine(flow) || mine(crossSite.find((f) => f.id === id))) return undefined;
+  return [...crossSite.filter((f) => f.id !== id), ...(flow !== undefined ? [flow] : [])].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
 }
 
 /** The inputs of a switchover as one text, set-up generations left out. */

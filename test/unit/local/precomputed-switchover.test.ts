@@ -6,10 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { DirectoryVm } from '../../../src/local/dc-model';
+import { directoryFromTopology, type DirectoryVm } from '../../../src/local/dc-model';
+import type { CrossSiteFlow } from '../../../src/model/cross-site-flow';
 import type { LocalController } from '../../../src/local/local-controller';
 import type { EmulatedNetwork } from '../../../src/emulator/network';
-import { oneDc } from './dc-topology';
+import { oneDc, twoDcsWithGateways } from './dc-topology';
 import { localOnEmulator } from './helpers';
 
 /** a3 moved from dc1-h2-vs to dc1-h1-vs port `port`. */
@@ -121,6 +122,59 @@ test('committed ahead of the switchover job: the switchover then finds nothing t
 
     // Nothing precomputed: nothing to commit ahead.
     assert.equal(await lc.commitAhead('a3'), undefined);
+  } finally {
+    await close();
+  }
+});
+
+test('a cross-site flow of other VMs set up or closed before the pause: the switchover is computed again with it, the pause still only commits', async () => {
+  const topo = twoDcsWithGateways('mac');
+  const { net, lc, close } = await localOnEmulator(topo, 'dc1');
+  try {
+    const dir = directoryFromTopology(topo);
+    const vm = (n: string) => dir.find((v) => v.name === n)!;
+    // a3 moves inside dc1; meanwhile traffic sets up a flow a1 (dc1) <-> x9 (dc2).
+    const vms = dir.map((v) => (v.name === 'a3' ? { ...v, switch: 'dc1-h1-vs', port: 7 } : v));
+    const other: CrossSiteFlow = {
+      id: 'udp|acme/web|192.168.10.1:7000|192.168.10.9:7001',
+      protocol: 'udp',
+      tenant: 'acme',
+      vn: 'web',
+      a: { vm: 'a1', ip: vm('a1').ip, mac: vm('a1').mac, dc: 'dc1', port: 7000 },
+      b: { vm: 'x9', ip: vm('x9').ip, mac: vm('x9').mac, dc: 'dc2', port: 7001 },
+      tuple: { protocol: 'udp', srcPublicIp: '203.0.113.1', dstPublicIp: '203.0.113.2', port: 20007 },
+      gen: '1.1',
+    };
+    assert.ok((await lc.precompute('a3', vms, [], { holdUntilRelease: true })) > 0);
+    await lc.installCrossSite(other);
+    assert.equal(lc.counters.switchoversRecomputed, 1);
+    // The pause: commit ahead, then the switchover brings the flow (another set-up generation, which does not count).
+    assert.ok((await lc.commitAhead('a3')) !== undefined, 'committed what was computed again');
+    await lc.switchover('a3', vms, [{ ...other, gen: '1.2' }], { holdUntilRelease: true });
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed, lc.counters.switchoversCorrected], [1, 0, 0]);
+    await assertConverged(lc, net);
+    await lc.release('a3');
+
+    // Closed before the pause: the same.
+    const back = dir.map((v) => (v.name === 'a3' ? { ...v, switch: 'dc1-h2-vs', port: 8 } : v));
+    assert.ok((await lc.precompute('a3', back, [other], { holdUntilRelease: true })) > 0);
+    await lc.removeCrossSite(other.id);
+    assert.equal(lc.counters.switchoversRecomputed, 2);
+    assert.ok((await lc.commitAhead('a3')) !== undefined);
+    await lc.switchover('a3', back, [], { holdUntilRelease: true });
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversCorrected], [2, 0]);
+    await assertConverged(lc, net);
+    await lc.release('a3');
+
+    // A flow of the migrating VM itself is the switchover's business: what was precomputed no longer holds.
+    const mine: CrossSiteFlow = { ...other, id: 'udp|acme/web|192.168.10.3:7000|192.168.10.9:7001', a: { vm: 'a3', ip: vm('a3').ip, mac: vm('a3').mac, dc: 'dc1', port: 7000 } };
+    assert.ok((await lc.precompute('a3', vms, [], { holdUntilRelease: true })) > 0);
+    await lc.installCrossSite(mine);
+    assert.equal(lc.counters.switchoversRecomputed, 2);
+    assert.equal(await lc.commitAhead('a3'), undefined, 'nothing committed ahead: the switchover does it all');
+    await lc.switchover('a3', vms, [mine], { holdUntilRelease: true });
+    for (const conn of lc.connections.values()) await conn.barrier();
+    await assertConverged(lc, net);
   } finally {
     await close();
   }

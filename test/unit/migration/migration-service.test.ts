@@ -32,6 +32,8 @@ describe('migrations on the emulator (sim hypervisor)', () => {
   let net: EmulatedNetwork;
   let ctl: InProcessControllers;
   let failNext = false;
+  /** How long each pause's network part (the hypervisor's beforeSwitchover hook) took, ms. */
+  const hookMs: number[] = [];
 
   before(async () => {
     net = EmulatedNetwork.build(topo);
@@ -42,6 +44,11 @@ describe('migrations on the emulator (sim hypervisor)', () => {
       migrate: (req) =>
         sim.migrate({
           ...req,
+          beforeSwitchover: async () => {
+            const t0 = performance.now();
+            await req.beforeSwitchover();
+            hookMs.push(performance.now() - t0);
+          },
           beforePause: async () => {
             await req.beforePause?.();
             if (failNext) {
@@ -165,5 +172,45 @@ describe('migrations on the emulator (sim hypervisor)', () => {
     const b = await audit(ctl);
     assert.deepEqual([b.leakedFlows, b.leakedTuples, b.mismatches], [0, 0, 0], JSON.stringify(b.details));
     assert.deepEqual(ctl.appErrors, []);
+  });
+
+  test('the pause ends once the switches confirmed: switchover jobs that only check what the DCs committed go out after it, before the release', async () => {
+    // Every DC's switchover job is slow now; the pause must not wait for the ones that only check.
+    const order: string[] = [];
+    for (const [dc, lc] of ctl.locals) {
+      const orig = lc.switchover.bind(lc);
+      lc.switchover = async (...args) => {
+        await new Promise((r) => setTimeout(r, 300));
+        order.push(`switchover ${dc}`);
+        return orig(...args);
+      };
+      const release = lc.release.bind(lc);
+      lc.release = async (...args) => {
+        order.push(`release ${dc}`);
+        return release(...args);
+      };
+    }
+    try {
+      const n = hookMs.length;
+      const rec = await ctl.migrations.request({ vm: 'acme-web3', destinationHost: 'dc1-h2' });
+      const done = await ctl.migrations.wait(rec.id);
+      assert.equal(done.state, 'completed', JSON.stringify(done.error));
+      assert.equal(done.result?.precomputed, true);
+      assert.equal(hookMs.length, n + 1);
+      assert.ok(hookMs[n]! < 250, `the pause's network part took ${hookMs[n]!.toFixed(1)} ms: it waited for the checking switchover jobs`);
+      assert.ok(done.result!.switchoverMs < 250);
+      // The destination got its switchover job before its release; the source switched over after the pause.
+      assert.ok(order.indexOf('switchover dc1') >= 0 && order.indexOf('switchover dc1') < order.indexOf('release dc1'), order.join(', '));
+      assert.ok(order.includes('switchover dc3'), order.join(', '));
+      for (const p of ['acme-web1', 'acme-web2', 'acme-web4']) {
+        assert.equal((await net.host(p).ping('192.168.10.3', { count: 1, timeoutMs: 2000 })).received, 1, `${p} -> acme-web3`);
+      }
+      for (const lc of ctl.locals.values()) assert.equal(lc.counters.switchoversCorrected, 0);
+    } finally {
+      for (const lc of ctl.locals.values()) {
+        delete (lc as { switchover?: unknown }).switchover;
+        delete (lc as { release?: unknown }).release;
+      }
+    }
   });
 });
