@@ -17,8 +17,10 @@
  *                  first, make before break, then the peers) while the directory moves the VM and its cross-site
  *                  flows take the reserved tuples; the switchover jobs then bring every DC of its VN except the
  *                  source the new state (a DC that committed what it gets has nothing left to do; the others apply it
- *                  in one bundle per switch, the destination first). The destination's switches flip all at once
- *                  (its arrival guards turn a half-flipped fabric's drops into forwarding).
+ *                  in one bundle per switch, the destination first). When every such DC committed and would get
+ *                  exactly what it precomputed, the pause ends there and those jobs, which only check, go out as the
+ *                  VM resumes. The destination's switches flip all at once (its arrival guards turn a half-flipped
+ *                  fabric's drops into forwarding).
  *  post-migration  from the moment the hypervisor reports the VM running at the destination: the destination delivers
  *                  what it held; the source flips once frames already on the WAN to it landed and hands those over;
  *                  the copy stream is closed (its tuple and NAT flows released) with the unused reservations; figures
@@ -247,6 +249,8 @@ export class MigrationService extends EventEmitter {
   }
 
   private async runLocked(rec: MigrationRecord, setUnlock: (u: () => void) => void, markSwitched: () => void, isSwitched: () => boolean): Promise<MigrationRecord> {
+    // The switchover jobs sent after the pause, when they only bring the DCs what they committed already.
+    let deferred: Promise<MigrationSwitchoverResult> | undefined;
     try {
       // Pre-migration.
       rec = await this.transition(rec, 'pre-migration', (r) => (r.phases.preMigration = { startedAt: this.now() }));
@@ -265,8 +269,6 @@ export class MigrationService extends EventEmitter {
       let flowMods = 0;
       let framesHeld = 0;
       let precomputed: boolean | undefined;
-      // The switchover jobs sent after the pause, when they only bring the DCs what they committed already.
-      let deferred: Promise<MigrationSwitchoverResult> | undefined;
       // Post-migration starts as soon as the VM runs at the destination (the hypervisor's `resumed` progress), while
       // the driver still tidies up the source: the destination delivers what it held at once; the source flips once
       // the frames that were on their way to it over the WAN arrived, and hands those over too.
@@ -331,12 +333,15 @@ export class MigrationService extends EventEmitter {
           const staged = this.staged.get(rec.id);
           const re = await this.o.crossSite.resetupForVm(rec.vm, staged?.tuples);
           rec.nat = { allocated: (rec.nat?.allocated ?? 0) + re.allocated, released: (rec.nat?.released ?? 0) + re.released };
+          // The directory is updated: compare what the DCs will get with what they precomputed while the commits are
+          // still on their way.
+          const asPredicted = this.asPredicted(rec);
           const early = await ahead;
           // Every DC of the pause committed what it computed ahead: the switchover jobs only check that, at once.
-          // (precomputedIn: the pause's DCs as precompute() found them; no directory read in the pause.)
+          // (precomputedIn: the pause's DCs as precompute() found them.)
           const checkOnly = early.committed.length > 0 && (this.precomputedIn.get(rec.id) ?? []).every((d) => early.committed.includes(d));
           if (rec.fromDc !== rec.toDc) precomputed = checkOnly;
-          if (checkOnly && (await this.asPredicted(rec))) {
+          if (checkOnly && (await asPredicted)) {
             // Central would send every DC of the pause exactly what it predicted, and each committed that: the switches
             // confirmed the new flows. The switchover jobs then only bring the DCs' models the actual inputs (the
             // flows' set-up generations); they go out as the VM resumes, ahead of the release. Other migrations'
@@ -377,7 +382,8 @@ export class MigrationService extends EventEmitter {
       return completed;
     } catch (e) {
       if (isSwitched()) {
-        // The directory moved: finish forward so that every DC agrees with it.
+        // The directory moved: finish forward so that every DC agrees with it (after the jobs of the pause).
+        await deferred?.catch(() => undefined);
         await this.pushSwitchover(rec, 'all').catch(() => undefined);
         await this.release(rec).catch(() => undefined);
         await this.releaseCopyTuple(rec).catch(() => undefined);
@@ -649,6 +655,7 @@ export class MigrationService extends EventEmitter {
   private async finish(rec: MigrationRecord, state: 'completed' | 'rolled-back' | 'failed', error?: { code: string; message: string }): Promise<MigrationRecord> {
     this.precomputedIn.delete(rec.id);
     this.predicted.delete(rec.id);
+    this.handed.delete(rec.id);
     return this.transition(rec, state, (r) => {
       if (error !== undefined && state !== 'completed') r.error = error;
       for (const p of Object.values(r.phases)) if (p !== undefined && p.endedAt === undefined) p.endedAt = this.now();

@@ -17,7 +17,8 @@
  * SO_RCVBUFFORCE (root) on it; the socket is the same, only vswitchd's sockets change, nothing of the machine's.
  *
  * A port added later (a VM's port moved to another bridge by a migration, a QEMU guest's hybrid plug) gets a socket of
- * the default size until {@link deepenPortQueues} runs again; those carry only what one VM sends.
+ * the default size until {@link deepenPortQueues} runs again; those carry only what one VM sends. Where the helper
+ * cannot reach the sockets (no pidfd_getfd, not allowed to), `Lab.up` warns and goes on with the default queues.
  */
 import { XsiteError } from '../core/errors';
 import { run } from './exec';

@@ -179,6 +179,22 @@ export class DcModel {
     );
   }
 
+  /**
+   * Whether `other` is this model with other cross-site flows only: the same directory and migration state (by
+   * identity: {@link withCrossSite} keeps them, every other `with…` makes new ones).
+   */
+  differsOnlyInCrossSite(other: DcModel): boolean {
+    return (
+      other.switches === this.switches &&
+      other.vms === this.vms &&
+      other.incoming === this.incoming &&
+      other.holding === this.holding &&
+      other.settling === this.settling &&
+      other.staged === this.staged &&
+      other.departed === this.departed
+    );
+  }
+
   /** The switch with datapath id `dpid`, if it is one of this DC. */
   switchByDpid(dpid: bigint): DcSwitch | undefined {
     return this.byDpid.get(dpid);

@@ -54,7 +54,7 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
     return { flowMods: mods((await app.hold(b.vm)).values()) };
   }
   if (job.type === MIGRATION_SWITCHOVER_JOB && isMigrationSwitchoverJob(b)) {
-    const reports = await app.switchover(b.vm, toDirectoryVms(b.vms, topology, dc), b.crossSite, { holdUntilRelease: b.hold === true });
+    const reports = await app.switchover(b.vm, toDirectoryVms(b.vms, topology, dc), b.crossSite, { holdUntilRelease: b.hold === true, migrationId: b.migrationId });
     const frames = b.hold === true ? [] : app.takeHeld(b.vm).map((f) => f.toString('base64'));
     const result: MigrationSwitchoverResult = { flowMods: mods(reports.values()), framesHeld: frames.length, frames };
     return result;
@@ -73,7 +73,7 @@ export async function runLocalJob(app: LocalController, topology: Topology, dc: 
     return { framesHeld: await app.release(b.vm, handed, { settled }) };
   }
   if (job.type === MIGRATION_SETTLE_JOB && isMigrationVmJob(b)) {
-    return { flowMods: mods((await app.settleDeparture(b.vm)).values()) };
+    return { flowMods: mods((await app.settleDeparture(b.vm, b.migrationId)).values()) };
   }
   if (job.type === MIGRATION_ABORT_JOB && isMigrationVmJob(b)) {
     return { flowMods: mods((await app.abortMigration(b.vm)).values()) };

@@ -53,6 +53,8 @@ export interface LocalControllerOptions {
   maxHeldPerFlow?: number;
   /** How flow changes go out (see ReconcileOptions.mode). */
   mode?: ReconcileOptions['mode'];
+  /** How long a departure settles by itself without central's `migration.settle` (default {@link DEPARTED_TTL_MS}). */
+  departedTtlMs?: number;
 }
 
 /** What the local controller needs of central for cross-site flows (the channel in `xsite local`). */
@@ -108,6 +110,12 @@ const MAX_HELD_PER_VM = 4096;
 
 /** Default of LocalControllerOptions.maxHeldPerFlow. */
 export const DEFAULT_MAX_HELD_PER_FLOW = 1024;
+
+/**
+ * How long a DC keeps the departure returns of a VM that left (managers/migration-departure.ts) when central's
+ * `migration.settle` never comes (central went away meanwhile); central settles them a second after the migration.
+ */
+export const DEPARTED_TTL_MS = 30_000;
 
 export class LocalController extends EventEmitter implements ControllerApp {
   model: DcModel;
@@ -288,11 +296,17 @@ export class LocalController extends EventEmitter implements ControllerApp {
    */
   private async rebasePrecomputed(id: string, flow: CrossSiteFlow | undefined): Promise<void> {
     for (const [vm, pre] of [...this.precomputed]) {
-      if (pre.base === this.model) continue;
+      // Only what changed the cross-site flows since (anything else, a directory change say, voids it as before).
+      if (!pre.base.differsOnlyInCrossSite(this.model)) continue;
       const crossSite = withFlowChange(vm, pre.args.crossSite, id, flow);
       if (crossSite === undefined) continue;
-      this.counters.switchoversRecomputed++;
-      await this.precomputeNow(vm, pre.args.vms, crossSite, { holdUntilRelease: pre.args.keep });
+      try {
+        await this.precomputeNow(vm, pre.args.vms, crossSite, { holdUntilRelease: pre.args.keep });
+        this.counters.switchoversRecomputed++;
+      } catch {
+        // The switchover computes it all in the pause then; the flow's own change is done.
+        this.dropPrecomputed(vm);
+      }
     }
   }
 
@@ -320,6 +334,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
   private readonly precomputed = new Map<string, PrecomputedSwitchover>();
   /** Switchovers committed ahead of the `switchover` job (commitAhead): the model and inputs they were for. */
   private readonly committedEarly = new Map<string, { model: DcModel; inputs: string; arriving: boolean }>();
+  /** VMs that departed (DcModel.departed): the migration that moved each, and the timer that settles it at the latest. */
+  private readonly departures = new Map<string, { migrationId?: string; timer: NodeJS.Timeout }>();
   /** Cross-site flows staged for the migration of each VM (DcModel.staged is their union). */
   private readonly stagedFor = new Map<string, readonly CrossSiteFlow[]>();
 
@@ -330,6 +346,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
 
   /** A VM migrating into this DC will be plugged into `vm.switch` port `vm.port`: classify its frames there from now on. */
   private async prepareIncomingNow(vm: DirectoryVm): Promise<Map<string, ReconcileReport>> {
+    this.forgetDeparture(vm.name);
     this.model = this.model.withMigrations({
       incoming: [...this.model.incoming.filter((v) => v.name !== vm.name), vm],
       departed: this.model.departed.filter((v) => v.name !== vm.name),
@@ -374,7 +391,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * from the VM's new switch outwards. When `precompute` computed this very switchover before the pause and nothing
    * changed since, each switch only commits the bundle opened then. Resolves with the reports by switch.
    */
-  private async switchoverNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
+  private async switchoverNow(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean; migrationId?: string } = {}): Promise<Map<string, ReconcileReport>> {
     // The destination keeps holding frames to the VM (now at its new port) until it runs there (`release`).
     const keep = opts.holdUntilRelease === true;
     const early = this.committedEarly.get(vm);
@@ -389,6 +406,8 @@ export class LocalController extends EventEmitter implements ControllerApp {
       return this.reconcileConnected(early.arriving ? undefined : this.anchorOf(vm));
     }
     const { model, arriving } = this.switchoverModel(vm, vms, crossSite, keep);
+    if (model.departed.some((v) => v.name === vm) && !this.model.departed.some((v) => v.name === vm)) this.noteDeparture(vm, opts.migrationId);
+    else if (!model.departed.some((v) => v.name === vm)) this.forgetDeparture(vm);
     const pre = this.precomputed.get(vm);
     this.dropPrecomputed(vm, false);
     const usable = pre !== undefined && pre.base === this.model && pre.inputs === switchoverInputs(vm, vms, crossSite, keep);
@@ -439,8 +458,11 @@ export class LocalController extends EventEmitter implements ControllerApp {
     // A VM that leaves this DC, while VMs of its VN stay here: frames they sent to its old place are turned back until
     // the migration settled (managers/migration-departure.ts).
     const was = this.model.localVms().find((v) => v.name === vm);
-    const leaves = was !== undefined && !moved.localVms().some((v) => v.name === vm) && moved.localVms().some((v) => v.tenant === was.tenant && v.vn === was.vn);
-    const departed = [...this.model.departed.filter((v) => v.name !== vm), ...(leaves ? [was] : [])];
+    const stays = moved.localVms().some((v) => v.name === vm);
+    const leaves = was !== undefined && !stays && moved.localVms().some((v) => v.tenant === was.tenant && v.vn === was.vn);
+    // An earlier departure of the VM goes when it is back here or leaves again (a second switchover of the same move,
+    // as recovery sends, keeps it).
+    const departed = [...this.model.departed.filter((v) => v.name !== vm || (!stays && !leaves)), ...(leaves ? [was] : [])];
     const model = moved
       .withCrossSite(crossSite)
       .withMigrations({ incoming: this.model.incoming.filter((v) => v.name !== vm), holding, settling, staged, departed });
@@ -574,10 +596,27 @@ export class LocalController extends EventEmitter implements ControllerApp {
    * The migration of `vm`, which left this DC, has settled: the returns for frames still on their way to its old
    * place go (managers/migration-departure.ts). Resolves with the reports by switch (none when it had none).
    */
-  private async settleDepartureNow(vm: string): Promise<Map<string, ReconcileReport>> {
+  private async settleDepartureNow(vm: string, migrationId?: string): Promise<Map<string, ReconcileReport>> {
+    const mine = this.departures.get(vm);
+    // A settle of an earlier migration of the VM leaves a later departure alone.
+    if (migrationId !== undefined && mine?.migrationId !== undefined && mine.migrationId !== migrationId) return new Map();
+    this.forgetDeparture(vm);
     if (!this.model.departed.some((v) => v.name === vm)) return new Map();
     this.model = this.model.withMigrations({ departed: this.model.departed.filter((v) => v.name !== vm) });
     return this.reconcileConnected();
+  }
+
+  /** The departure of `vm` (its migration `migrationId`) began: it settles by itself after DEPARTED_TTL_MS at the latest. */
+  private noteDeparture(vm: string, migrationId: string | undefined): void {
+    this.forgetDeparture(vm);
+    const timer = setTimeout(() => void this.settleDeparture(vm, migrationId).catch(() => undefined), this.opts.departedTtlMs ?? DEPARTED_TTL_MS);
+    timer.unref();
+    this.departures.set(vm, { ...(migrationId !== undefined ? { migrationId } : {}), timer });
+  }
+
+  private forgetDeparture(vm: string): void {
+    clearTimeout(this.departures.get(vm)?.timer);
+    this.departures.delete(vm);
   }
 
   /** A migration of `vm` was abandoned: no arrival here, no hold; frames held go on to where the VM still is. */
@@ -727,7 +766,7 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return this.exclusive(() => this.holdNow(vm));
   }
 
-  switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean } = {}): Promise<Map<string, ReconcileReport>> {
+  switchover(vm: string, vms: readonly DirectoryVm[], crossSite: readonly CrossSiteFlow[], opts: { holdUntilRelease?: boolean; migrationId?: string } = {}): Promise<Map<string, ReconcileReport>> {
     return this.exclusive(() => this.switchoverNow(vm, vms, crossSite, opts));
   }
 
@@ -743,8 +782,9 @@ export class LocalController extends EventEmitter implements ControllerApp {
     return this.exclusive(() => this.releaseNow(vm, handed, opts.settled !== false));
   }
 
-  settleDeparture(vm: string): Promise<Map<string, ReconcileReport>> {
-    return this.exclusive(() => this.settleDepartureNow(vm));
+  /** See settleDepartureNow: `migrationId`, when given, must be the departure's. */
+  settleDeparture(vm: string, migrationId?: string): Promise<Map<string, ReconcileReport>> {
+    return this.exclusive(() => this.settleDepartureNow(vm, migrationId));
   }
 
   abortMigration(vm: string): Promise<Map<string, ReconcileReport>> {

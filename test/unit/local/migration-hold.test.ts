@@ -85,3 +85,24 @@ test('the source DC of a move to another DC turns back frames that still come th
     await close();
   }
 });
+
+test('departure returns: a second switchover of the same move keeps them, an earlier migration\'s settle leaves a later departure alone, and they settle by themselves when central never does', async () => {
+  const topo = twoDcsWithGateways('mac');
+  const { lc, close } = await localOnEmulator(topo, 'dc1', { departedTtlMs: 200 });
+  try {
+    const moved = directoryFromTopology(topo).map((v) => (v.name === 'a1' ? { ...v, dc: 'dc2', switch: 'dc2-h1-vs', port: 9 } : v));
+    await lc.hold('a1');
+    await lc.switchover('a1', moved, [], { migrationId: 'm2' });
+    // The same switchover again (recovery, or finishing forward after an error): still departed.
+    await lc.switchover('a1', moved, [], { migrationId: 'm2' });
+    assert.deepEqual(lc.model.departed.map((v) => v.name), ['a1']);
+    // A settle of an earlier migration of a1 changes nothing; its own does.
+    await lc.settleDeparture('a1', 'm1');
+    assert.deepEqual(lc.model.departed.map((v) => v.name), ['a1']);
+    // Central never settles: the DC does after departedTtlMs.
+    await new Promise((r) => setTimeout(r, 400));
+    assert.deepEqual(lc.model.departed, []);
+  } finally {
+    await close();
+  }
+});

@@ -179,3 +179,33 @@ test('a cross-site flow of other VMs set up or closed before the pause: the swit
     await close();
   }
 });
+
+test('a flow change after another change of the model does not revive what was precomputed', async () => {
+  const topo = twoDcsWithGateways('mac');
+  const { net, lc, close } = await localOnEmulator(topo, 'dc1');
+  try {
+    const dir = directoryFromTopology(topo);
+    const vm = (n: string) => dir.find((v) => v.name === n)!;
+    const vms = dir.map((v) => (v.name === 'a3' ? { ...v, switch: 'dc1-h1-vs', port: 7 } : v));
+    const other: CrossSiteFlow = {
+      id: 'udp|acme/web|192.168.10.1:7000|192.168.10.9:7001',
+      protocol: 'udp',
+      tenant: 'acme',
+      vn: 'web',
+      a: { vm: 'a1', ip: vm('a1').ip, mac: vm('a1').mac, dc: 'dc1', port: 7000 },
+      b: { vm: 'x9', ip: vm('x9').ip, mac: vm('x9').mac, dc: 'dc2', port: 7001 },
+      tuple: { protocol: 'udp', srcPublicIp: '203.0.113.1', dstPublicIp: '203.0.113.2', port: 20007 },
+    };
+    assert.ok((await lc.precompute('a3', vms, [], { holdUntilRelease: true })) > 0);
+    await lc.hold('a2');
+    await lc.installCrossSite(other);
+    assert.equal(lc.counters.switchoversRecomputed, 0);
+    assert.equal(await lc.commitAhead('a3'), undefined);
+    await lc.switchover('a3', vms, [other], { holdUntilRelease: true });
+    assert.deepEqual([lc.counters.switchoversPrecomputed, lc.counters.switchoversNotPrecomputed], [0, 1]);
+    for (const conn of lc.connections.values()) await conn.barrier();
+    await assertConverged(lc, net);
+  } finally {
+    await close();
+  }
+});

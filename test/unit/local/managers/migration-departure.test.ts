@@ -10,6 +10,7 @@ import { migrationHoldManager } from '../../../../src/local/managers/migration-h
 import { XSITE_MANAGERS, cookieManager } from '../../../../src/pipeline/cookie';
 import { checkFlow, type FlowSpec } from '../../../../src/pipeline/flow-builder';
 import { XSITE_PLAN } from '../../../../src/pipeline/table-plan';
+import { TopologyBuilder } from '../../../../src/emulator/topology/builder';
 import { twoDcsWithGateways } from '../dc-topology';
 
 const field = (m: Match, name: string) => (m.find((t) => t.field === name) as { value: unknown } | undefined)?.value;
@@ -60,11 +61,47 @@ test('departure returns: after the source switched over, a frame to the VM that 
   assert.ok(migrationHoldManager.flows(after, 'dc1-h1-vs').some((f) => field(f.match, 'eth_dst') === a1.mac && field(f.match, 'in_port') === port('dc1-h1-vs', 'dc1-tor')));
 });
 
-test('departure returns (mac): the fabric accepts its own VMs frames sent back on its port towards the old vswitch; none without own VMs', () => {
+test('departure returns (mac): none in classify where no VM of the sender is turned back (the fabric has none)', () => {
   const { after } = setUp('mac');
-  // dc1-tor has no VMs of its own; its classify needs nothing more.
   assert.deepEqual(migrationDepartureFlows(after, 'dc1-tor').filter((f) => f.tableId !== l2Table), []);
   assert.deepEqual(migrationDepartureFlows(after, 'dc1-h1-vs').filter((f) => f.tableId !== l2Table), []);
+});
+
+test('departure returns (mac), a chain gw - s1 - s2: s2 turns s1\'s frames back, and s1 accepts its own VM\'s frame sent back on its port towards s2', () => {
+  // p on s1 sends to x, which left s2: a stale s1 sends towards s2, s2 (flipped) sends x's frames back towards the
+  // gateway, that is up the port the frame came in on.
+  const topo = new TopologyBuilder('chain')
+    .dc('dc1', { subnet: '10.1.0.0/16', gatewayIp: '192.168.10.254' })
+    .dc('dc2', { subnet: '10.2.0.0/16', gatewayIp: '192.168.10.254' })
+    .switch('gw', { dc: 'dc1', role: 'gateway' })
+    .switch('s1', { dc: 'dc1', role: 'host' })
+    .switch('s2', { dc: 'dc1', role: 'host' })
+    .switch('dc2-gw', { dc: 'dc2', role: 'gateway' })
+    .switch('dc2-s', { dc: 'dc2', role: 'host' })
+    .host('h1', { dc: 'dc1', switch: 's1', address: '10.1.0.11' })
+    .host('h2', { dc: 'dc1', switch: 's2', address: '10.1.0.12' })
+    .host('h3', { dc: 'dc2', switch: 'dc2-s', address: '10.2.0.11' })
+    .link('gw', 's1')
+    .link('s1', 's2')
+    .link('dc2-gw', 'dc2-s')
+    .wan('gw', 'dc2-gw', { latencyMs: 5, bandwidthMbps: 100 })
+    .gateway('g1', { dc: 'dc1', switch: 'gw', publicIps: ['203.0.113.1'], portRange: [20000, 20999] })
+    .gateway('g2', { dc: 'dc2', switch: 'dc2-gw', publicIps: ['203.0.113.2'], portRange: [20000, 20999] })
+    .tenant('acme', [{ name: 'web', id: 100, subnet: '192.168.10.0/24' }])
+    .vm('p', { tenant: 'acme', vn: 'web', host: 'h1', ip: '192.168.10.1' })
+    .vm('x', { tenant: 'acme', vn: 'web', host: 'h2', ip: '192.168.10.2' })
+    .build();
+  const dir = directoryFromTopology(topo);
+  const x = dir.find((v) => v.name === 'x')!;
+  const p = dir.find((v) => v.name === 'p')!;
+  const after = DcModel.fromTopology(topo, 'dc1', dir.map((v) => (v.name === 'x' ? { ...v, dc: 'dc2', switch: 'dc2-s', port: 9 } : v))).withMigrations({ departed: [x] });
+  const s2 = migrationDepartureFlows(after, 's2');
+  assert.deepEqual(s2.map((f) => [f.tableId, field(f.match, 'in_port'), actions(f)]), [[l2Table, after.nextHop('s2', 's1'), [out(OFPP.IN_PORT)]]]);
+  const s1 = migrationDepartureFlows(after, 's1');
+  const classify = s1.filter((f) => f.tableId === XSITE_PLAN.table('classify').id);
+  assert.deepEqual(classify.map((f) => [field(f.match, 'in_port'), field(f.match, 'eth_src')]), [[after.nextHop('s1', 's2'), p.mac]]);
+  // s1 also turns back what a stale gateway would send it.
+  assert.deepEqual(s1.filter((f) => f.tableId === l2Table).map((f) => field(f.match, 'in_port')), [after.nextHop('s1', 'gw')]);
 });
 
 test('departure returns (vlan): IN_PORT with the VN tag pushed again', () => {
